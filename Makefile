@@ -1,0 +1,22 @@
+# The two commands of the README: `make run` and `make test`. Both do all set-up first.
+VENV := .venv/bin
+INDEX ?= var/index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run ingest test eval
+
+setup:
+	bash scripts/setup.sh
+
+ingest: setup
+	$(VENV)/python -m ingest knowledge --index $(INDEX)
+
+run: ingest
+	$(VENV)/python -m bot serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: setup
+	$(VENV)/python -m pytest -q
+
+eval: setup
+	$(VENV)/python -m evals run --dataset evals/datasets/test.jsonl --index $(INDEX) --results-out var/eval/results.jsonl --report-out var/eval

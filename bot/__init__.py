@@ -1,0 +1,1 @@
+"""The export-support assistant: retrieval chain, answerers, and the web and Slack channels."""

@@ -1,0 +1,1 @@
+"""Ingest pipeline: documents in, a searchable index (Chroma + lexical sidecar + manifest) out."""
