@@ -1,0 +1,109 @@
+"""👍/👎 feedback on answers, from the web widget and the Slack bot, kept in one SQLite file."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+Rating = Literal["up", "down"]
+Channel = Literal["web", "slack"]
+RATINGS = ("up", "down")
+CHANNELS = ("web", "slack")
+MAX_COMMENT_CHARS = 2000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    answer_id TEXT NOT NULL,
+    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    comment TEXT,
+    channel TEXT NOT NULL CHECK (channel IN ('web', 'slack')),
+    user TEXT,
+    question TEXT NOT NULL DEFAULT '',
+    answer_text TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS feedback_answer ON feedback (answer_id);
+"""
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    id: int
+    created_at: str
+    answer_id: str
+    rating: Rating
+    comment: str | None
+    channel: Channel
+    user: str | None
+    question: str
+    answer_text: str
+
+
+class FeedbackStore:
+    """Append-only feedback table; one connection guarded by a lock, so web threads and Slack share it."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        with self._lock:
+            # WAL lets a second process (the Slack socket-mode bot) write while the web server does
+            if str(path) != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+
+    def record(
+        self,
+        answer_id: str,
+        rating: Rating,
+        comment: str | None = None,
+        channel: Channel = "web",
+        user: str | None = None,
+        question: str = "",
+        answer_text: str = "",
+    ) -> int:
+        """Store one rating; returns its row id."""
+        if rating not in RATINGS:
+            raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {CHANNELS}, not {channel!r}")
+        if not answer_id:
+            raise ValueError("answer_id is required")
+        comment = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
+        created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO feedback (created_at, answer_id, rating, comment, channel, user, question, answer_text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (created_at, answer_id, rating, comment, channel, user, question, answer_text),
+            )
+            return int(cursor.lastrowid)
+
+    def entries(self, answer_id: str | None = None, limit: int = 100) -> list[FeedbackEntry]:
+        """Newest first; optionally only those about one answer."""
+        sql = "SELECT id, created_at, answer_id, rating, comment, channel, user, question, answer_text FROM feedback"
+        params: tuple = ()
+        if answer_id is not None:
+            sql += " WHERE answer_id = ?"
+            params = (answer_id,)
+        sql += " ORDER BY id DESC LIMIT ?"
+        with self._lock:
+            rows = self._db.execute(sql, (*params, limit)).fetchall()
+        return [FeedbackEntry(*row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many 👍 and 👎 in total."""
+        with self._lock:
+            rows = self._db.execute("SELECT rating, COUNT(*) FROM feedback GROUP BY rating").fetchall()
+        return {"up": 0, "down": 0, **{rating: n for rating, n in rows}}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
