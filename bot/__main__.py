@@ -1,0 +1,91 @@
+"""Command line: `python -m bot ask|serve|slack`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "index", None):
+        overrides["index_dir"] = Path(args.index)
+    return Settings(**overrides)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.errors import AssistantError
+    from bot.services import build_services
+
+    services = build_services(_settings(args))
+    try:
+        answer = services.chain.ask(args.question, audience=args.audience)
+    except AssistantError as exc:
+        print(exc.message_ja, file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\n出典:")
+        for c in answer.citations:
+            print(f"  [{c.number}] {c.title} — {c.section}（{c.as_of or '時点不明'}） {c.url}")
+    if answer.disclaimer:
+        print(f"\n{answer.disclaimer}")
+    print(f"\n({answer.mode}, {answer.latency_ms:.0f} ms)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_slack(args: argparse.Namespace) -> int:
+    from bot.services import build_services
+
+    settings = _settings(args)
+    if not args.socket:
+        print("HTTP モードでは `python -m bot serve` が /slack/events を提供します。Socket Mode は --socket を付けてください。", file=sys.stderr)
+        return 2
+    if not (settings.slack_bot_token and settings.slack_app_token):
+        print("SLACK_BOT_TOKEN と SLACK_APP_TOKEN を設定してください。", file=sys.stderr)
+        return 2
+    from bot.slack.socket import run_socket_mode
+
+    run_socket_mode(build_services(settings))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="輸出支援アシスタント")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="質問に答える")
+    ask.add_argument("question")
+    ask.add_argument("--index", help="index directory (default: settings / var/index)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--audience", choices=["public", "internal"], default="public")
+    ask.set_defaults(func=cmd_ask)
+    serve = sub.add_parser("serve", help="serve the web API, widget and /demo")
+    serve.add_argument("--index")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    slack = sub.add_parser("slack", help="run the Slack bot in Socket Mode")
+    slack.add_argument("--index")
+    slack.add_argument("--socket", action="store_true")
+    slack.set_defaults(func=cmd_slack)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""The one chain every channel and the evals call: question (+ conversation, audience) → cited Answer."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from bot import texts
+from bot.answer_extractive import Evidence, ExtractiveAnswerer, split_sentences
+from bot.curated import CuratedAnswerStore
+from bot.errors import AssistantError, BadQuestion, IndexUnavailable
+from bot.followup import resolve_followup
+from bot.models import Answer, Citation, RetrievedChunk, Turn
+from bot.query import QueryAnalysis, analyze
+from bot.retriever import HybridRetriever, ScoredChunk
+from ingest.tagging import find_countries
+
+log = logging.getLogger(__name__)
+
+_LATIN_TOKEN = re.compile(r"^[a-z0-9.\-]+$")
+_BAN_WORDS = ("禁輸", "輸入規制", "輸入停止", "認定", "登録", "基準", "必須", "必要")
+
+
+@dataclass(frozen=True)
+class AbstentionSettings:
+    """Calibrated on the dev split (see evals/README.md); the answer is withheld below these."""
+
+    min_coverage: float = 0.5  # weighted share of the question's terms found in the top chunks
+    min_dense: float = 0.80  # cosine of the best dense hit
+    min_evidence: float = 0.25  # score of the best sentence
+    top_chunks: int = 3
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    k: int = 8
+    max_question_chars: int = 500
+    consultation_doc_id: str = "contact-export-consultation"
+    abstention: AbstentionSettings = field(default_factory=AbstentionSettings)
+
+
+@dataclass
+class _Work:
+    """What flows between the chain's steps."""
+
+    question: str
+    conversation: list[Turn]
+    audience: str
+    started: float
+    analysis: QueryAnalysis | None = None
+    hits: list[ScoredChunk] = field(default_factory=list)
+    answer: Answer | None = None
+
+
+class AssistantChain:
+    def __init__(
+        self,
+        live_index: Any,
+        retriever: HybridRetriever,
+        extractive: ExtractiveAnswerer,
+        settings: ChainSettings | None = None,
+        curated: CuratedAnswerStore | None = None,
+        llm: Any = None,
+    ):
+        self.live_index = live_index
+        self.retriever = retriever
+        self.extractive = extractive
+        self.settings = settings or ChainSettings()
+        self.curated = curated
+        self.llm = llm
+        self.runnable: Runnable = (
+            RunnableLambda(self._understand, name="understand")
+            | RunnableLambda(self._curated_or_clarify, name="curated_or_clarify")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._answer, name="answer")
+        )
+
+    # --- public entry ---
+    def ask(self, question: str, conversation: list[Turn] | None = None, audience: str = "public") -> Answer:
+        if audience not in ("public", "internal"):
+            raise BadQuestion(f"unknown audience {audience!r}")
+        work = _Work(question or "", list(conversation or []), audience, time.perf_counter())
+        try:
+            done: _Work = self.runnable.invoke(work)
+        except AssistantError:
+            raise
+        except Exception as exc:  # a store or index fault must reach the user as 503, never a stack trace
+            log.exception("chain failed")
+            raise IndexUnavailable(str(exc)) from exc
+        assert done.answer is not None
+        done.answer.latency_ms = round((time.perf_counter() - work.started) * 1000, 2)
+        return done.answer
+
+    # --- steps ---
+    def _understand(self, work: _Work) -> _Work:
+        stripped = work.question.strip()
+        if not stripped:
+            raise BadQuestion("empty question", texts.QUESTION_EMPTY)
+        if len(stripped) > self.settings.max_question_chars:
+            raise BadQuestion("question too long", texts.question_too_long(self.settings.max_question_chars))
+        effective, carried = resolve_followup(stripped, work.conversation)
+        if self.llm is not None and work.conversation:
+            # LLM mode condenses the follow-up itself; the rule-based rewrite stays as the fallback
+            effective = self.llm.condense(stripped, work.conversation) or effective
+        work.analysis = analyze(effective, carried)
+        return work
+
+    def _curated_or_clarify(self, work: _Work) -> _Work:
+        analysis = work.analysis
+        assert analysis is not None
+        if self.curated is not None:
+            found = self.curated.match(analysis.normalized, work.audience)
+            if found:
+                curated, _similarity = found
+                work.answer = Answer(
+                    text=f"{texts.CURATED_LEAD}\n{curated.answer_text}",
+                    citations=list(curated.citations),
+                    as_of=_newest([c.as_of for c in curated.citations]),
+                    mode="curated",
+                    slots=self._slots(analysis),
+                )
+                return work
+        if analysis.intent == "regulation" and analysis.asks_status and analysis.product and not analysis.country:
+            options = self._countries_covered(analysis.product, work.audience)
+            if len(options) >= 2:
+                lead = f"{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(options)}"
+                work.answer = Answer(
+                    text=f"{texts.CLARIFY_COUNTRY}\n{lead}",
+                    clarify=texts.CLARIFY_COUNTRY,
+                    clarify_options=options,
+                    mode="clarify",
+                    slots=self._slots(analysis),
+                )
+        return work
+
+    def _retrieve(self, work: _Work) -> _Work:
+        if work.answer is not None:
+            return work
+        assert work.analysis is not None
+        work.hits = self.retriever.search(work.analysis, audience=work.audience, k=self.settings.k)
+        return work
+
+    def _answer(self, work: _Work) -> _Work:
+        if work.answer is not None:
+            return work
+        analysis = work.analysis
+        assert analysis is not None
+        retrieved = [_retrieved(h) for h in work.hits]
+        evidence = self.extractive.select(analysis, work.hits)
+        if self._should_abstain(analysis, work.hits, evidence):
+            work.answer = self._abstain(analysis, work.audience, retrieved)
+            return work
+        status = self._destination_status(analysis, work.hits, work.audience)
+        if status is not None:
+            evidence = [status] + [e for e in evidence if e.text != status.text]
+        text, cited = self.extractive.compose(evidence, lead=status)
+        mode = "extractive"
+        if self.llm is not None:
+            generated = self.llm.answer(analysis, work.hits, work.conversation)
+            if generated is not None:
+                text, cited, mode = generated[0], generated[1], "llm"
+        if status is not None and mode == "extractive":
+            text = f"{texts.STATUS_LEAD}{text}"
+        citations = [_citation(i + 1, hit) for i, hit in enumerate(cited)]
+        regulatory = analysis.intent in ("regulation", "procedure") or any(
+            h.chunk.kind in ("regulation", "procedure") for h in cited
+        )
+        work.answer = Answer(
+            text=text,
+            citations=citations,
+            retrieved=retrieved,
+            as_of=_newest([c.as_of for c in citations]),
+            disclaimer=texts.DISCLAIMER_REGULATION if regulatory else None,
+            mode=mode,
+            slots=self._slots(analysis),
+        )
+        return work
+
+    # --- decisions ---
+    def abstention_features(self, analysis: QueryAnalysis, hits: list[ScoredChunk],
+                            evidence: list[Evidence]) -> dict[str, float]:
+        """The signals the abstention rule looks at (also logged by the evals for calibration)."""
+        top = hits[: self.settings.abstention.top_chunks]
+        reader = self.live_index.current()
+        terms = set(reader.tokenize(analysis.search_text))
+        if analysis.is_english:
+            terms = {t for t in terms if not _LATIN_TOKEN.match(t)}
+        present: set[str] = set()
+        for hit in top:
+            present |= set(reader.tokenize(hit.chunk.indexed_text))
+        coverage = len(terms & present) / len(terms) if terms else 0.0
+        dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
+        return {
+            "coverage": round(coverage, 4),
+            "dense": round(float(dense), 4),
+            "evidence": round(evidence[0].score, 4) if evidence else 0.0,
+            "terms": float(len(terms)),
+        }
+
+    def _should_abstain(self, analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence]) -> bool:
+        if not hits or not evidence:
+            return True
+        a = self.settings.abstention
+        f = self.abstention_features(analysis, hits, evidence)
+        if analysis.is_english and f["terms"] == 0:
+            return f["dense"] < a.min_dense
+        return f["coverage"] < a.min_coverage or f["dense"] < a.min_dense or f["evidence"] < a.min_evidence
+
+    def _destination_status(self, analysis: QueryAnalysis, hits: list[ScoredChunk], audience: str) -> Evidence | None:
+        """For product + destination questions, the regulation sentence about that pair, to lead with."""
+        if not (analysis.product and analysis.country):
+            return None
+        reader = self.live_index.current()
+        candidates: list[ScoredChunk] = [
+            h for h in hits
+            if h.chunk.kind == "regulation" and analysis.product in h.chunk.products
+        ]
+        if not candidates:
+            for chunk in reader.chunks.values():
+                if (chunk.kind == "regulation" and analysis.product in chunk.products
+                        and analysis.country in chunk.countries
+                        and (audience == "internal" or chunk.audience == "public")):
+                    candidates.append(ScoredChunk(chunk, 0.0))
+        best: Evidence | None = None
+        for hit in candidates:
+            for position, sentence in enumerate(split_sentences(hit.chunk.text)):
+                if analysis.country not in find_countries(sentence):
+                    continue
+                weight = sum(1 for w in _BAN_WORDS if w in sentence) + (1 if re.search(r"\d{4}年", sentence) else 0)
+                if best is None or weight > best.score:
+                    best = Evidence(sentence.lstrip("○〇・- ").strip(), hit, position, float(weight))
+        return best
+
+    def _abstain(self, analysis: QueryAnalysis, audience: str, retrieved: list[RetrievedChunk]) -> Answer:
+        citations: list[Citation] = []
+        reader = self.live_index.current()
+        desk = [c for c in reader.chunks.values() if c.doc_id == self.settings.consultation_doc_id
+                and (audience == "internal" or c.audience == "public")]
+        if desk:
+            citations.append(_citation(1, ScoredChunk(desk[0], 0.0)))
+        pointer = texts.ABSTAIN_POINTER + ("[1]" if citations else "")
+        return Answer(
+            text=f"{texts.ABSTAIN}\n{pointer}",
+            abstained=True,
+            citations=citations,
+            retrieved=retrieved,
+            as_of=_newest([c.as_of for c in citations]),
+            mode="abstain",
+            slots=self._slots(analysis),
+        )
+
+    def _countries_covered(self, product: str, audience: str) -> list[str]:
+        reader = self.live_index.current()
+        counts: Counter[str] = Counter()
+        for chunk in reader.chunks.values():
+            if chunk.kind == "regulation" and product in chunk.products and (
+                audience == "internal" or chunk.audience == "public"
+            ):
+                counts.update(chunk.countries)
+        return [name for name, _ in counts.most_common(8)]
+
+    @staticmethod
+    def _slots(analysis: QueryAnalysis) -> dict[str, str | None]:
+        return {"question": analysis.normalized, **analysis.slots}
+
+
+def _retrieved(hit: ScoredChunk) -> RetrievedChunk:
+    c = hit.chunk
+    return RetrievedChunk(
+        chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section, text=c.text,
+        score=round(hit.score, 6), as_of=c.as_of, audience=c.audience,
+    )
+
+
+def _citation(number: int, hit: ScoredChunk) -> Citation:
+    c = hit.chunk
+    return Citation(
+        number=number, chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, section=c.section,
+        anchor=c.anchor, as_of=c.as_of, url=f"/sources/{c.doc_id}#{c.anchor}", text=c.text,
+    )
+
+
+def _newest(dates: list[str | None]) -> str | None:
+    present = [d for d in dates if d]
+    return max(present) if present else None

@@ -1,0 +1,107 @@
+"""Hybrid retrieval: Sudachi/BM25 lexical and e5 dense search over one index, fused by reciprocal rank."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from bot.query import QueryAnalysis, analyze
+from ingest.models import Chunk
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    chunk: Chunk
+    score: float  # fused score, higher is better
+    dense: float | None = None  # cosine similarity, when the dense side found it
+    lexical: float | None = None  # BM25 score, when the lexical side found it
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    mode: str = "hybrid"  # "hybrid" | "dense" | "lexical"
+    candidates: int = 40  # per side, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    # reward chunks tagged with the question's product / country (their notes are about it)
+    product_boost: float = 0.004
+    country_boost: float = 0.004
+
+
+def reciprocal_rank_fusion(
+    rankings: list[tuple[list[tuple[str, float]], float]], rrf_k: int
+) -> dict[str, float]:
+    """Sum of weight / (rrf_k + rank) over the rankings a chunk appears in (rank starts at 1)."""
+    fused: dict[str, float] = {}
+    for ranking, weight in rankings:
+        for rank, (chunk_id, _score) in enumerate(ranking, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (rrf_k + rank)
+    return fused
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever over the live index; `search` is the typed entry the chain uses."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    live_index: Any  # ingest.reader.LiveIndex (or anything with .current() -> IndexReader)
+    audience: str = "public"
+    k: int = 8
+    settings: RetrievalSettings = RetrievalSettings()
+
+    def search(self, analysis: QueryAnalysis, audience: str | None = None, k: int | None = None) -> list[ScoredChunk]:
+        reader = self.live_index.current()
+        audience = audience or self.audience
+        k = k or self.k
+        s = self.settings
+        dense_hits: list[tuple[str, float]] = []
+        lexical_hits: list[tuple[str, float]] = []
+        if s.mode in ("hybrid", "dense"):
+            dense_hits = reader.dense_search(reader.embed_query(analysis.search_text), s.candidates, audience=audience)
+        if s.mode in ("hybrid", "lexical"):
+            lexical_hits = reader.lexical_search(reader.tokenize(analysis.search_text), s.candidates, audience=audience)
+        fused = reciprocal_rank_fusion(
+            [(dense_hits, s.dense_weight), (lexical_hits, s.lexical_weight)], s.rrf_k
+        )
+        dense_by_id = dict(dense_hits)
+        lexical_by_id = dict(lexical_hits)
+        scored: list[ScoredChunk] = []
+        for chunk_id, score in fused.items():
+            chunk = reader.chunks.get(chunk_id)
+            if chunk is None:
+                continue
+            if analysis.product and analysis.product in chunk.products:
+                score += s.product_boost
+            if analysis.country and analysis.country in chunk.countries:
+                score += s.country_boost
+            scored.append(ScoredChunk(chunk, score, dense_by_id.get(chunk_id), lexical_by_id.get(chunk_id)))
+        scored.sort(key=lambda h: (-h.score, h.chunk.chunk_id))
+        return scored[:k]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [to_document(hit) for hit in self.search(analyze(query))]
+
+
+def to_document(hit: ScoredChunk) -> Document:
+    c = hit.chunk
+    return Document(
+        page_content=c.text,
+        metadata={
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "section": c.section,
+            "anchor": c.anchor,
+            "as_of": c.as_of,
+            "audience": c.audience,
+            "kind": c.kind,
+            "score": hit.score,
+        },
+    )

@@ -1,0 +1,69 @@
+"""Everything a running assistant holds, built once at start-up: index, embedder, chain, curated answers."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.answer_extractive import ExtractiveAnswerer
+from bot.chain import AssistantChain, ChainSettings
+from bot.curated import CuratedAnswerStore
+from bot.retriever import HybridRetriever
+from bot.settings import Settings
+from ingest.embedders import make_embedder
+from ingest.reader import LiveIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    live_index: LiveIndex
+    chain: AssistantChain
+    curated: CuratedAnswerStore
+    embedder: Any
+
+    @property
+    def ready(self) -> bool:
+        try:
+            self.live_index.current()
+            return True
+        except Exception:  # missing, corrupt or unreachable index: not ready, never a crash
+            return False
+
+
+def build_services(settings: Settings, embedder: Any = None) -> Services:
+    """Load the embedder and open the live index; the chain answers from whatever generation is current."""
+    embedder = embedder or make_embedder(settings.embedder)
+    live_index = LiveIndex(settings.index_dir, settings.index_config(), embedder=embedder)
+    curated = CuratedAnswerStore(settings.curated_answers_path, embedder.embed_query)
+    retriever = HybridRetriever(live_index=live_index)
+    extractive = ExtractiveAnswerer(tokenize=_Tokenizer(live_index))
+    llm = None
+    if settings.answerer == "llm" and settings.llm_base_url:
+        from bot.answer_llm import LLMAnswerer
+
+        llm = LLMAnswerer.from_settings(settings)
+    chain = AssistantChain(
+        live_index,
+        retriever,
+        extractive,
+        settings=ChainSettings(
+            max_question_chars=settings.max_question_chars,
+            consultation_doc_id=settings.consultation_doc_id,
+        ),
+        curated=curated,
+        llm=llm,
+    )
+    return Services(settings=settings, live_index=live_index, chain=chain, curated=curated, embedder=embedder)
+
+
+class _Tokenizer:
+    """Tokenizes with whatever tokenizer the current generation was built with."""
+
+    def __init__(self, live_index: LiveIndex):
+        self.live_index = live_index
+
+    def __call__(self, text: str) -> list[str]:
+        return self.live_index.current().tokenize(text)
