@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 20
     max_question_chars: int = 500
     max_concurrent_requests: int = 8
+    # how many reverse proxies we run in front of the web app; >0 makes the rate limit trust X-Forwarded-For
+    trusted_proxy_hops: int = 0
     conversation_ttl_seconds: int = 1800
     max_conversations: int = 10000
     feedback_db: Path = Path("var/feedback.sqlite3")
