@@ -1,0 +1,114 @@
+"""Japanese lexical index: SudachiPy normalized-form tokens scored with BM25 (bm25s), saved beside the vectors."""
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from sudachipy import Dictionary, SplitMode
+
+TOKENIZER_NAME = "sudachipy"
+# Measured on hand-written questions over the strategy text (docs/readme/ingest-index.md): see MODE note there.
+SPLIT_MODE = "B"
+# Character bigrams of Japanese runs added beside the words; measured, see docs/readme/ingest-index.md.
+CHAR_BIGRAMS = False
+# Tokens that carry no topic: particles, auxiliaries, punctuation, symbols, whitespace.
+_DROPPED_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
+_IDS_FILE = "chunk_ids.json"
+
+_local = threading.local()
+
+
+def _tokenizer():  # one per thread: Sudachi tokenizers are not meant to be shared across threads
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = Dictionary(dict="core").create()
+        _local.tokenizer = tokenizer
+    return tokenizer
+
+
+def tokenizer_info() -> dict[str, str | bool]:
+    """Recorded in the manifest: a query must be tokenized the way the index was."""
+    return {
+        "name": TOKENIZER_NAME,
+        "mode": SPLIT_MODE,
+        "char_bigrams": CHAR_BIGRAMS,
+        "sudachipy": importlib.metadata.version("sudachipy"),
+        "dict": f"sudachidict-core {importlib.metadata.version('sudachidict-core')}",
+    }
+
+
+def _is_japanese(char: str) -> bool:
+    name = unicodedata.name(char, "")
+    return name.startswith(("CJK UNIFIED", "HIRAGANA", "KATAKANA"))
+
+
+def _char_bigrams(text: str) -> list[str]:
+    grams: list[str] = []
+    run = ""
+    for char in text + " ":
+        if _is_japanese(char):
+            run += char
+            continue
+        grams.extend(run[i:i + 2] for i in range(len(run) - 1))
+        run = ""
+    return grams
+
+
+def tokenize(text: str, mode: str = SPLIT_MODE, char_bigrams: bool = CHAR_BIGRAMS) -> list[str]:
+    """Content words as Sudachi normalized forms, Latin lowercased; the bot tokenizes questions with this too."""
+    text = unicodedata.normalize("NFKC", text)
+    tokens: list[str] = []
+    # Sudachi refuses inputs above ~49k bytes; chunks are far smaller, but whole documents need not be
+    for start in range(0, len(text), 4000):
+        piece = text[start:start + 4000]
+        for morpheme in _tokenizer().tokenize(piece, getattr(SplitMode, mode)):
+            if morpheme.part_of_speech()[0] in _DROPPED_POS:
+                continue
+            form = morpheme.normalized_form().strip().lower()
+            if form:
+                tokens.append(form)
+        if char_bigrams:
+            tokens.extend(_char_bigrams(piece))
+    return tokens
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 over chunk token lists; row i is chunk_ids[i]."""
+
+    chunk_ids: list[str]
+    bm25: bm25s.BM25
+
+    @classmethod
+    def build(cls, chunk_ids: list[str], token_lists: list[list[str]]) -> "LexicalIndex":
+        bm25 = bm25s.BM25()
+        # an empty token list would leave a row without terms; bm25s handles it with its empty token
+        bm25.index([tokens or [""] for tokens in token_lists], show_progress=False)
+        return cls(list(chunk_ids), bm25)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.bm25.save(str(directory), show_progress=False)
+        (directory / _IDS_FILE).write_text(json.dumps(self.chunk_ids, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex":
+        chunk_ids = json.loads((directory / _IDS_FILE).read_text(encoding="utf-8"))
+        bm25 = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
+        return cls(chunk_ids, bm25)
+
+    def search(self, query_tokens: list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Top k (chunk_id, BM25 score) with score > 0, restricted to rows where mask is True."""
+        if not query_tokens or k <= 0 or not self.chunk_ids:
+            return []
+        scores = np.asarray(self.bm25.get_scores(list(query_tokens)), dtype=np.float32)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(self.chunk_ids[i], float(scores[i])) for i in order if scores[i] > 0]

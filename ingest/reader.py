@@ -1,0 +1,192 @@
+"""IndexReader, the one way to open an index generation for search; LiveIndex follows CURRENT for servers."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ingest.config import IndexConfig
+from ingest.embedders import Embedder, make_embedder
+from ingest.generations import CURRENT_FILE, read_current
+from ingest.lexical import LexicalIndex, tokenize
+from ingest.manifest import (
+    IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexOpenError, Manifest, read_manifest,
+)
+from ingest.models import Chunk, DocumentMeta, Section
+from ingest.records import CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, file_sha256, section_from_json
+from ingest.store import CHROMA_DIR, ChromaStore, audience_where
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "IndexReader", "LiveIndex", "IndexOpenError", "IndexNotFoundError", "IndexMismatchError", "IndexCorruptError",
+]
+
+
+def _check_files(generation_dir: Path, manifest: Manifest, index_dir: Path) -> None:
+    for relative, expected in manifest.files.items():
+        path = generation_dir / relative
+        if not path.is_file():
+            raise IndexCorruptError(path, "ファイルがありません / missing", index_dir)
+        if file_sha256(path) != expected:
+            raise IndexCorruptError(path, "内容が記録と一致しません（途中で切れている可能性） / checksum mismatch", index_dir)
+
+
+def _read_jsonl(path: Path, index_dir: Path) -> list[dict]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise IndexCorruptError(path, str(error), index_dir) from error
+
+
+class IndexReader:
+    """A fully loaded, read-only view of one generation."""
+
+    def __init__(self, index_dir: Path, generation: str, manifest: Manifest, embedder: Embedder,
+                 store: ChromaStore, lexical: LexicalIndex, chunks: dict[str, Chunk],
+                 sections: dict[str, list[Section]]) -> None:
+        self.index_dir = index_dir
+        self.generation = generation
+        self.manifest = manifest
+        self.embedder = embedder
+        self.chunks = chunks
+        self.documents: dict[str, DocumentMeta] = {entry.doc_id: entry.meta for entry in manifest.documents}
+        self._store = store
+        self._lexical = lexical
+        self._sections = sections
+        self._public_mask = np.array(
+            [chunks[chunk_id].audience == "public" for chunk_id in lexical.chunk_ids], dtype=bool
+        )
+
+    @classmethod
+    def open(cls, index_dir: Path, config: IndexConfig | None = None, embedder: Embedder | None = None,
+             generation: str | None = None) -> "IndexReader":
+        index_dir = Path(index_dir)
+        generation = generation or read_current(index_dir)
+        if generation is None:
+            raise IndexNotFoundError(index_dir)
+        generation_dir = index_dir / generation
+        manifest = read_manifest(generation_dir)
+        config = config or IndexConfig()
+        embedder = embedder or make_embedder(config.embedder)
+        if manifest.embedder != embedder.name or manifest.dim != embedder.dim:
+            raise IndexMismatchError(index_dir, manifest.embedder, manifest.dim, embedder.name, embedder.dim)
+        _check_files(generation_dir, manifest, index_dir)
+
+        chunk_list = [chunk_from_json(row) for row in _read_jsonl(generation_dir / CHUNKS_FILE, index_dir)]
+        chunks = {chunk.chunk_id: chunk for chunk in chunk_list}
+        if len(chunks) != manifest.chunk_count:
+            raise IndexCorruptError(generation_dir / CHUNKS_FILE,
+                                    f"{len(chunks)} chunks, manifest says {manifest.chunk_count}", index_dir)
+        sections: dict[str, list[Section]] = {}
+        for row in _read_jsonl(generation_dir / SECTIONS_FILE, index_dir):
+            doc_id, section = section_from_json(row)
+            sections.setdefault(doc_id, []).append(section)
+
+        lexical_dir = generation_dir / LEXICAL_DIR
+        try:
+            lexical = LexicalIndex.load(lexical_dir)
+        except Exception as error:  # bm25s raises whatever numpy/json raise on a damaged file
+            raise IndexCorruptError(lexical_dir, f"{type(error).__name__}: {error}", index_dir) from error
+        if lexical.chunk_ids != [chunk.chunk_id for chunk in chunk_list]:
+            raise IndexCorruptError(lexical_dir, "チャンクの並びが一致しません / rows do not match chunks.jsonl", index_dir)
+
+        chroma_file = generation_dir / CHROMA_DIR / "chroma.sqlite3"
+        if not chroma_file.is_file():
+            raise IndexCorruptError(chroma_file, "ファイルがありません / missing", index_dir)
+        try:
+            store = ChromaStore.open(generation_dir / CHROMA_DIR, embedder)
+            count = store.count()
+        except Exception as error:
+            raise IndexCorruptError(chroma_file, f"{type(error).__name__}: {error}", index_dir) from error
+        if count != manifest.chunk_count:
+            store.close()
+            raise IndexCorruptError(chroma_file, f"{count} vectors, manifest says {manifest.chunk_count}", index_dir)
+        return cls(index_dir, generation, manifest, embedder, store, lexical, chunks, sections)
+
+    def sections(self, doc_id: str) -> list[Section]:
+        return list(self._sections.get(doc_id, []))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.embed_query(text)
+
+    def tokenize(self, text: str) -> list[str]:
+        # the mode is fixed per index by the manifest's tokenizer record, which build wrote with the same defaults
+        return tokenize(text)
+
+    def dense_search(self, query_embedding: np.ndarray, k: int, audience: str | None = "public",
+                     kinds: list[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity), best first; audience "public" sees public chunks only."""
+        k = min(k, len(self.chunks))
+        return self._store.query(query_embedding, k, audience_where(audience, kinds))
+
+    def lexical_search(self, query_tokens: list[str], k: int, audience: str | None = "public") -> list[tuple[str, float]]:
+        """(chunk_id, BM25 score), best first; chunks sharing no token with the query are left out."""
+        mask = self._public_mask if audience == "public" else None
+        return self._lexical.search(query_tokens, k, mask)
+
+    def close(self) -> None:
+        self._store.close()
+
+
+class LiveIndex:
+    """What a long-running server holds: the reader of the live generation, swapped when CURRENT moves.
+
+    The new generation is opened completely before the swap, so requests never see a half-open index;
+    the reader it replaces is kept open one more swap for requests still using it.
+    """
+
+    def __init__(self, index_dir: Path, config: IndexConfig | None = None, embedder: Embedder | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.config = config or IndexConfig()
+        self.embedder = embedder or make_embedder(self.config.embedder)  # shared by every generation
+        self._lock = threading.Lock()
+        self._reader: IndexReader | None = None
+        self._retired: IndexReader | None = None
+        self._stamp: tuple[int, int, int] | None = None
+
+    def _current_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            stat = (self.index_dir / CURRENT_FILE).stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def current(self) -> IndexReader:
+        stamp = self._current_stamp()
+        reader = self._reader
+        if reader is not None and stamp == self._stamp:
+            return reader
+        with self._lock:
+            if self._reader is not None and stamp == self._stamp:
+                return self._reader
+            generation = read_current(self.index_dir)
+            if self._reader is not None and generation == self._reader.generation:
+                self._stamp = stamp
+                return self._reader
+            if generation is None and self._reader is not None:
+                return self._reader  # CURRENT vanished mid-replace or by hand: keep serving what we have
+            try:
+                fresh = IndexReader.open(self.index_dir, self.config, self.embedder, generation=generation)
+            except IndexOpenError:
+                if self._reader is None:
+                    raise
+                # a broken new generation must not take down a working server; retry when CURRENT moves again
+                logger.exception("keeping generation %s: could not open %s", self._reader.generation, generation)
+                self._stamp = stamp
+                return self._reader
+            if self._retired is not None:
+                self._retired.close()
+            self._retired, self._reader, self._stamp = self._reader, fresh, stamp
+            return fresh
+
+    def close(self) -> None:
+        with self._lock:
+            for reader in (self._reader, self._retired):
+                if reader is not None:
+                    reader.close()
+            self._reader = self._retired = None
