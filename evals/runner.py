@@ -1,0 +1,113 @@
+"""Runs dataset items through an answer function (the assistant's chain or a baseline) into result rows."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bot.models import Answer, Turn
+
+AnswerFn = Callable[[dict], dict]
+MIN_RETRIEVED = 5
+
+
+def load_dataset(path: Path) -> list[dict]:
+    items = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not JSON ({exc})") from exc
+    return items
+
+
+def result_row(item: dict, answer: Answer, extra: dict | None = None) -> dict:
+    """The per-item result contract: keep these keys stable."""
+    row = {
+        "id": item["id"],
+        "kind": item["kind"],
+        "question": item["question"],
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "clarify": answer.clarify,
+        "citations": [c.model_dump() for c in answer.citations],
+        "retrieved": [r.text for r in answer.retrieved],
+        "retrieved_meta": [{"doc_id": r.doc_id, "section": r.section, "score": r.score} for r in answer.retrieved],
+        "latency_ms": answer.latency_ms,
+        "mode": answer.mode,
+        "slots": answer.slots,
+    }
+    if extra:
+        row.update(extra)
+    return row
+
+
+def conversation_of(item: dict) -> list[Turn]:
+    return [Turn(role=t["role"], text=t["text"]) for t in item.get("conversation", [])]
+
+
+def chain_answer_fn(chain: Any, audience: str = "public", with_features: bool = True) -> AnswerFn:
+    """Answer items with the assistant's chain, exactly as the channels call it."""
+
+    def answer(item: dict) -> dict:
+        result = chain.ask(item["question"], conversation=conversation_of(item), audience=audience)
+        extra = {}
+        if with_features and result.retrieved:
+            extra["features"] = _features(chain, item, result)
+        return result_row(item, result, extra)
+
+    return answer
+
+
+def _features(chain: Any, item: dict, answer: Answer) -> dict:
+    """Abstention signals for calibration, recomputed from the same retrieval the chain did."""
+    from bot.followup import resolve_followup
+    from bot.query import analyze
+
+    effective, carried = resolve_followup(item["question"], conversation_of(item))
+    analysis = analyze(effective, carried)
+    hits = chain.retriever.search(analysis, k=chain.settings.k)
+    evidence = chain.extractive.select(analysis, hits)
+    return chain.abstention_features(analysis, hits, evidence)
+
+
+def chain_variant(chain: Any, mode: str) -> Any:
+    """The same chain with another retrieval mode ("lexical" | "dense" | "hybrid"), without curated answers."""
+    retriever = chain.retriever.model_copy(update={"settings": replace(chain.retriever.settings, mode=mode)})
+    return type(chain)(chain.live_index, retriever, chain.extractive, chain.settings, None, chain.llm)
+
+
+def run_items(answer_fn: AnswerFn, items: Iterable[dict], label: str = "", show_progress: bool = True) -> list[dict]:
+    items = list(items)
+    rows: list[dict] = []
+    with Progress(
+        TextColumn(f"[bold]{label or 'eval'}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        disable=not show_progress, transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=len(items))
+        for item in items:
+            started = time.perf_counter()
+            try:
+                row = answer_fn(item)
+            except Exception as exc:  # one broken item must not hide the rest of the run
+                row = {
+                    "id": item["id"], "kind": item["kind"], "question": item["question"], "answer": "",
+                    "abstained": False, "clarify": None, "citations": [], "retrieved": [],
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 2), "error": repr(exc),
+                }
+            rows.append(row)
+            progress.advance(task)
+    return rows
+
+
+def write_results(rows: list[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
