@@ -1,0 +1,199 @@
+"""Read one file of a supported format into raw text plus any metadata the file itself carries."""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.errors import IngestError
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+TEXT_SUFFIXES = (".txt",)
+PDF_SUFFIXES = (".pdf",)
+HTML_SUFFIXES = (".html", ".htm")
+DOCX_SUFFIXES = (".docx",)
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES + TEXT_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES + DOCX_SUFFIXES
+
+# Encodings tried in order for plain text: UTF-8 (with or without BOM), then Windows Japanese.
+TEXT_ENCODINGS = ("utf-8-sig", "cp932")
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """Raw text of a file before normalization, with its own metadata (Markdown front matter)."""
+
+    text: str
+    format: str  # markdown | text | pdf | html | docx
+    raw: bytes
+    front_matter: dict = field(default_factory=dict)
+
+    @property
+    def extracted(self) -> bool:
+        """True when the text was extracted from a page layout (lines wrap mid-sentence)."""
+        return self.format in ("text", "pdf")
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return controls > max(8, len(sample) // 100)
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """Decode plain text: UTF-8 (BOM or not), else CP932/Shift_JIS; a clear error otherwise."""
+    if _looks_binary(data):
+        raise IngestError(path, "バイナリファイルのようです（テキストとして読めません）")
+    for encoding in TEXT_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise IngestError(path, "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）")
+
+
+def _require_text(text: str, path: str) -> str:
+    if not text.strip():
+        raise IngestError(path, "本文がありません（空のファイルです）")
+    return text
+
+
+def load_markdown(data: bytes, path: str) -> LoadedFile:
+    import frontmatter
+    import yaml
+
+    text = decode_text(data, path)
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        raise IngestError(path, f"フロントマター（YAML）を解析できません: {exc.__class__.__name__}") from exc
+    if not isinstance(post.metadata, dict):
+        raise IngestError(path, "フロントマターが key: value の形式ではありません")
+    return LoadedFile(_require_text(post.content, path), "markdown", data, dict(post.metadata))
+
+
+def load_text(data: bytes, path: str) -> LoadedFile:
+    return LoadedFile(_require_text(decode_text(data, path), path), "text", data)
+
+
+def load_pdf(data: bytes, path: str) -> LoadedFile:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if not data.startswith(b"%PDF"):
+        raise IngestError(path, "PDFとして読めません（ファイルが壊れているか、PDFではありません）")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestError(path, "パスワード付きのPDFは読めません")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except IngestError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise IngestError(path, f"PDFが壊れていて読めません（{exc.__class__.__name__}）") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise IngestError(path, "PDFからテキストを取り出せません（画像だけのPDFの可能性があります）")
+    return LoadedFile(text, "pdf", data)
+
+
+_DROP_TAGS = ("script", "style", "nav", "header", "footer", "noscript", "template", "svg", "form")
+_BLOCK_TAGS = ("p", "li", "dt", "dd", "blockquote", "pre", "tr", "caption", "figcaption", "div", "section", "article")
+
+
+def load_html(data: bytes, path: str) -> LoadedFile:
+    from bs4 import BeautifulSoup
+
+    if _looks_binary(data):
+        raise IngestError(path, "バイナリファイルのようです（HTMLとして読めません）")
+    soup = BeautifulSoup(data, "lxml")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    body = soup.body or soup
+    lines: list[str] = []
+    # Headings become Markdown headings so section detection works the same for every format.
+    for element in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", *_BLOCK_TAGS]):
+        if element.name in ("div", "section", "article") and element.find(["h1", "h2", "h3", "h4", "h5", "h6", *_BLOCK_TAGS]):
+            continue  # a container: its blocks are visited on their own
+        if element.find_parent(["p", "li", "dt", "dd", "pre", "tr", "h1", "h2", "h3", "h4", "h5", "h6"]):
+            continue  # nested inside a block already taken as a whole
+        if element.name == "tr":
+            text = " | ".join(cell.get_text(" ", strip=True) for cell in element.find_all(["th", "td"]))
+        else:
+            text = element.get_text(" " if element.name != "pre" else "", strip=element.name != "pre")
+        text = re.sub(r"[ \t\u3000]+", " ", text).strip()
+        if not text:
+            continue
+        if element.name[0] == "h" and element.name[1:].isdigit():
+            lines.extend(["", "#" * int(element.name[1]) + " " + text, ""])
+        elif element.name == "li":
+            lines.append("- " + text)
+        else:
+            lines.extend([text, ""])
+    text = "\n".join(lines)
+    if not text.strip():
+        raise IngestError(path, "HTMLに本文がありません")
+    title = soup.title.get_text(strip=True) if soup.title else ""
+    return LoadedFile(text, "html", data, {"title": title} if title else {})
+
+
+def load_docx(data: bytes, path: str) -> LoadedFile:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise IngestError(path, f"DOCXが壊れていて読めません（{exc.__class__.__name__}）") from exc
+    except Exception as exc:  # zipfile.BadZipFile, lxml errors: a corrupt package either way
+        raise IngestError(path, f"DOCXが壊れていて読めません（{exc.__class__.__name__}）") from exc
+    lines: list[str] = []
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        if m := re.match(r"Heading (\d)", style):
+            lines.extend(["", "#" * min(int(m.group(1)), 6) + " " + text, ""])
+        elif style == "Title":
+            lines.extend(["", "# " + text, ""])
+        elif style.startswith("List"):
+            lines.append("- " + text)
+        else:
+            lines.extend([text, ""])
+    for table in document.tables:
+        for row in table.rows:
+            cells = [cell.text.strip() for cell in row.cells]
+            if any(cells):
+                lines.append(" | ".join(cells))
+        lines.append("")
+    text = "\n".join(lines)
+    if not text.strip():
+        raise IngestError(path, "DOCXに本文がありません")
+    title = (document.core_properties.title or "").strip()
+    return LoadedFile(text, "docx", data, {"title": title} if title else {})
+
+
+def load_file(path: Path) -> LoadedFile:
+    """Load a supported file; IngestError (Japanese reason) when it is unreadable, empty, binary or corrupt."""
+    name = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(name, f"対応していない形式です（{suffix or '拡張子なし'}）")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(name, f"ファイルを読めません（{exc.strerror or exc.__class__.__name__}）") from exc
+    if not data.strip():
+        raise IngestError(name, "空のファイルです")
+    if suffix in MARKDOWN_SUFFIXES:
+        return load_markdown(data, name)
+    if suffix in TEXT_SUFFIXES:
+        return load_text(data, name)
+    if suffix in PDF_SUFFIXES:
+        return load_pdf(data, name)
+    if suffix in HTML_SUFFIXES:
+        return load_html(data, name)
+    return load_docx(data, name)

@@ -1,0 +1,182 @@
+"""Pure text normalization: NFKC, rejoining PDF-wrapped lines, dropping page furniture."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Circled numbers (①…⑳) mark sub-headings in Japanese government documents; plain NFKC would
+# turn them into "1", "2"… and the section path 「② 現状と課題」 would be lost. Keep them.
+_KEEP_CHARS = re.compile(r"([\u2460-\u2473])")
+
+# A line ends a sentence when its last visible character is one of these (closing brackets and a
+# stray footnote number may follow: 「…迎えています。4」).
+_SENTENCE_END = re.compile(r"[。．！？!?][」』)）\]]*\d{0,2}$")
+
+# The start of a line that opens a new structural unit: headings, bullets, boxes, notes, figures.
+# A wrapped line never continues onto such a line.
+STRUCTURAL_START = re.compile(
+    r"""^(?:
+        [○〇◯●◎■□◆◇・※→➢▶►\-*\#]       # bullets, notes, Markdown
+      | [\u2460-\u2473]                    # ①…⑳
+      | 第\s*\d+\s*[章節部編]               # 第4章
+      | \(\s*\d{1,2}\s*\)                  # (3)
+      | \d{1,2}\s+[^\d\s年月日代%]          # 「1 改定の趣旨」, footnotes
+      | \d{1,2}[.．]\s                     # 1. Markdown-like numbering
+      | [《【<\[〔]                        # 《取組例》 【MIYAGI STYLE】 <目標1>
+      | [図表]\s*[\d●]                      # figure / table captions
+    )""",
+    re.VERBOSE,
+)
+
+# A line that starts with a marker is a heading or bullet; it continues on the next line only
+# when it ran to the right margin (the strategy wraps at 40 full-width characters = width 80).
+MARKED_WRAP_WIDTH = 66
+# A plain line continues when it is reasonably long (table cells and boxes wrap narrower)…
+PLAIN_WRAP_WIDTH = 50
+# …or when it visibly stops mid-phrase.
+_OPEN_END = re.compile(r"[、,，「『(（・/]$")
+
+# Page furniture: whole lines that are layout, not content.
+_FURNITURE_LINES = [
+    re.compile(r"^[-‐−–—―ー]\s*\d{1,3}\s*[-‐−–—―ー]$"),  # page numbers 「- 15 -」
+    re.compile(r"^[図表]\s*[\d●][^。]*$"),  # figure/table placeholders 「図● …」「図1 …の推移」
+    re.compile(r"^最終案で(?:掲載予定)?$"),  # "to be inserted in the final draft"
+]
+# Draft markers that sit inside otherwise useful lines; the marker goes, the line stays.
+_DRAFT_MARKERS = re.compile(r"\s*今後の予算編成の状況によって加筆・修正の可能性あり\s*")
+
+
+def nfkc(text: str) -> str:
+    """Unicode NFKC (full-width digits/letters → half-width), keeping circled numbers ①…⑳."""
+    parts = _KEEP_CHARS.split(text)
+    return "".join(p if _KEEP_CHARS.fullmatch(p) else unicodedata.normalize("NFKC", p) for p in parts)
+
+
+def display_width(text: str) -> int:
+    """Width in half-width cells: CJK and ambiguous-width marks (○ ※) count 2."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
+
+
+def squash(text: str) -> str:
+    """Text with all whitespace removed: what 'no content lost' is measured on."""
+    return re.sub(r"\s+", "", text)
+
+
+def is_furniture(line: str) -> bool:
+    """True for a line that is page layout (page number, figure placeholder, draft note)."""
+    stripped = nfkc(line).strip()
+    if not stripped:
+        return False
+    if any(p.match(stripped) for p in _FURNITURE_LINES):
+        return True
+    return _DRAFT_MARKERS.sub("", stripped) == "" and _DRAFT_MARKERS.search(stripped) is not None
+
+
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _is_double_spaced(lines: list[str]) -> bool:
+    """PDF extractions often put an empty line after every line; then blanks say nothing."""
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    if len(content) < 4:
+        return False
+    followed_by_blank = sum(1 for i in content if i + 1 < len(lines) and not lines[i + 1].strip())
+    return followed_by_blank >= 0.6 * len(content)
+
+
+def continues_on_next_line(line: str, next_line: str, raw_width: int | None = None) -> bool:
+    """Whether `line` was wrapped mid-sentence and `next_line` is its continuation."""
+    current, following = line.strip(), next_line.strip()
+    if not current or not following:
+        return False
+    if _SENTENCE_END.search(current) or STRUCTURAL_START.match(following):
+        return False
+    width = display_width(current) if raw_width is None else raw_width
+    if STRUCTURAL_START.match(current):
+        # Headings are short lines without 。: they must not swallow their first body line.
+        return width >= MARKED_WRAP_WIDTH
+    return width >= PLAIN_WRAP_WIDTH or bool(_OPEN_END.search(current))
+
+
+def _join(left: str, right: str) -> str:
+    # Latin words wrapped at a line end need their space back; Japanese needs nothing.
+    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+        return f"{left} {right}"
+    return left + right
+
+
+def _normalize_once(text: str) -> str:
+    raw_lines = _lines(text)
+    double_spaced = _is_double_spaced(raw_lines)
+    # (normalized text, width of the raw line) — widths are measured before NFKC because the
+    # PDF wrapped on the full-width glyphs.
+    entries: list[tuple[str, int] | None] = []
+    for raw in raw_lines:
+        line = nfkc(raw).rstrip()
+        if is_furniture(line):
+            continue
+        line = _DRAFT_MARKERS.sub("", line).rstrip() if _DRAFT_MARKERS.search(line) else line
+        if not line.strip():
+            if not double_spaced:
+                entries.append(None)  # a paragraph break
+            continue
+        entries.append((line, display_width(raw.strip())))
+
+    out: list[str] = []
+    current: str | None = None
+    current_width = 0
+    for entry in entries:
+        if entry is None:
+            if current is not None:
+                out.append(current)
+                current = None
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        line, width = entry
+        if current is not None and continues_on_next_line(current, line, current_width):
+            current = _join(current.rstrip(), line.strip())
+            current_width = width  # the next decision is about the physical line just added
+            continue
+        if current is not None:
+            out.append(current)
+        current, current_width = line, width
+    if current is not None:
+        out.append(current)
+    while out and out[-1] == "":
+        out.pop()
+    return nfkc("\n".join(out))
+
+
+def normalize_extracted_text(text: str) -> str:
+    """Normalize text extracted from a PDF (or a plain-text dump of one).
+
+    NFKC, rejoin lines wrapped mid-sentence, drop page furniture and runs of blank lines; every
+    other character is kept. Applied until it no longer changes anything, so it is idempotent.
+    """
+    result = _normalize_once(text)
+    for _ in range(10):  # each round only removes whitespace or lines, so this converges fast
+        again = _normalize_once(result)
+        if again == result:
+            break
+        result = again
+    return result
+
+
+def normalize_markup_text(text: str) -> str:
+    """Normalize text from Markdown/HTML/DOCX: NFKC, trailing spaces off, blank runs collapsed.
+
+    Lines are not rejoined: in these formats a line break is the author's.
+    """
+    lines = [nfkc(line).rstrip() for line in _lines(text)]
+    out: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out)
