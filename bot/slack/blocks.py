@@ -1,0 +1,178 @@
+"""Pure Block Kit rendering of an Answer, split to fit Slack's limits (3,000 chars a section, 50 blocks)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import texts
+from bot.models import Answer, Citation
+
+SECTION_LIMIT = 3000  # Slack rejects a section whose text is longer
+BLOCKS_LIMIT = 50  # Slack rejects a message with more blocks
+FALLBACK_LIMIT = 3000  # notification text; Slack truncates very long `text` anyway
+BUTTON_VALUE_LIMIT = 2000  # Slack's limit for a button value
+
+# action ids: the listeners in bot/slack/app.py route on these
+ACTION_FEEDBACK_UP = "feedback_up"
+ACTION_FEEDBACK_DOWN = "feedback_down"
+ACTION_CONSULT = "consult_coordinator"
+ACTION_SHARE = "share_to_channel"
+
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """One chat.postMessage worth of content."""
+
+    text: str  # fallback for notifications and screen readers
+    blocks: list[Block] = field(default_factory=list)
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Slack treats &, < and > as control characters in mrkdwn; user/document text must not trigger them."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split into pieces of at most `limit` chars, preferring line then sentence boundaries; nothing is lost."""
+    if not text:
+        return []
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n"), 0)
+        if cut < limit // 2:
+            # no useful line break: end at the last Japanese or Latin sentence end instead
+            cut = max(window.rfind(mark) + 1 for mark in ("。", "．", "！", "？", ". ", "\n"))
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def source_link(citation: Citation, public_base_url: str) -> str:
+    base = public_base_url.rstrip("/")
+    return f"{base}{citation.url}" if base else citation.url
+
+
+def citation_line(citation: Citation, public_base_url: str) -> str:
+    label = escape_mrkdwn(citation.title + (f" > {citation.section}" if citation.section else ""))
+    link = source_link(citation, public_base_url)
+    # Slack only renders absolute http(s) links; a relative one is shown as plain text after the label
+    shown = f"<{link}|{label}>" if link.startswith(("http://", "https://")) else f"{label}（{escape_mrkdwn(link)}）"
+    as_of = f"（{citation.as_of}{texts.SLACK_AS_OF_SUFFIX}）" if citation.as_of else ""
+    return f"[{citation.number}] {shown}{as_of}"
+
+
+def unique_citations(citations: list[Citation]) -> list[Citation]:
+    """One line per citation number, in number order (the chain may cite a chunk twice)."""
+    seen: dict[int, Citation] = {}
+    for citation in citations:
+        seen.setdefault(citation.number, citation)
+    return [seen[n] for n in sorted(seen)]
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def button_value(payload: dict[str, Any]) -> str:
+    """Compact JSON for a button value; long questions are cut to stay under Slack's 2,000 chars."""
+    data = dict(payload)
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    while len(raw) > BUTTON_VALUE_LIMIT and data.get("q"):
+        data["q"] = data["q"][: max(0, len(data["q"]) - (len(raw) - BUTTON_VALUE_LIMIT) - 10)]
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return raw
+
+
+def action_block(question: str, *, share: bool = False, consult: bool = True) -> Block:
+    value = button_value({"q": question})
+    elements: list[Block] = [
+        {"type": "button", "action_id": ACTION_FEEDBACK_UP, "value": value,
+         "text": {"type": "plain_text", "text": texts.SLACK_BUTTON_GOOD, "emoji": True}},
+        {"type": "button", "action_id": ACTION_FEEDBACK_DOWN, "value": value,
+         "text": {"type": "plain_text", "text": texts.SLACK_BUTTON_BAD, "emoji": True}},
+    ]
+    if consult:
+        elements.append({"type": "button", "action_id": ACTION_CONSULT, "value": value,
+                         "text": {"type": "plain_text", "text": texts.SLACK_BUTTON_CONSULT, "emoji": True}})
+    if share:
+        elements.append({"type": "button", "action_id": ACTION_SHARE, "value": value, "style": "primary",
+                         "text": {"type": "plain_text", "text": texts.SLACK_BUTTON_SHARE, "emoji": True}})
+    return {"type": "actions", "block_id": "answer_actions", "elements": elements}
+
+
+def answer_body_blocks(answer: Answer, public_base_url: str) -> list[Block]:
+    """The answer, its sources and the disclaimer, as sections that each fit the 3,000-char limit."""
+    blocks: list[Block] = []
+    body = escape_mrkdwn(answer.text)
+    if answer.clarify and answer.clarify not in answer.text:
+        body = f"{body}\n{escape_mrkdwn(answer.clarify)}" if body else escape_mrkdwn(answer.clarify)
+    if answer.clarify_options and not any(opt in answer.text for opt in answer.clarify_options):
+        body += f"\n{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(escape_mrkdwn(o) for o in answer.clarify_options)}"
+    blocks += [_section(piece) for piece in split_text(body)]
+    citations = unique_citations(answer.citations)
+    if citations:
+        blocks.append({"type": "divider"})
+        lines = "\n".join(citation_line(c, public_base_url) for c in citations)
+        for i, piece in enumerate(split_text(lines, SECTION_LIMIT - len(texts.SLACK_SOURCES_HEADING) - 1)):
+            blocks.append(_section(f"{texts.SLACK_SOURCES_HEADING}\n{piece}" if i == 0 else piece))
+    if answer.disclaimer:
+        blocks += [_context(piece) for piece in split_text(escape_mrkdwn(answer.disclaimer))]
+    return blocks
+
+
+def fallback_text(answer: Answer) -> str:
+    text = texts.SLACK_FALLBACK_PREFIX + (answer.text or answer.clarify or "")
+    return text[:FALLBACK_LIMIT]
+
+
+def paginate(blocks: list[Block], tail: list[Block], fallback: str) -> list[SlackMessage]:
+    """Group blocks into messages of at most 50; `tail` (the buttons) goes with the last message."""
+    room = BLOCKS_LIMIT - len(tail)
+    pages: list[list[Block]] = []
+    rest = list(blocks)
+    while len(rest) > room:
+        pages.append(rest[:BLOCKS_LIMIT])
+        rest = rest[BLOCKS_LIMIT:]
+    pages.append(rest + tail)
+    messages = []
+    for i, page in enumerate(pages):
+        text = fallback if i == 0 else f"{texts.SLACK_CONTINUED}{fallback}"[:FALLBACK_LIMIT]
+        messages.append(SlackMessage(text=text, blocks=page))
+    return messages
+
+
+def render_answer(
+    answer: Answer, question: str, *, public_base_url: str = "", share: bool = False, consult: bool = True
+) -> list[SlackMessage]:
+    """The messages to post for one answer (usually one; more only for very long answers)."""
+    tail = [action_block(question, share=share, consult=consult)]
+    return paginate(answer_body_blocks(answer, public_base_url), tail, fallback_text(answer))
+
+
+def draft_reply_text(answer: Answer, public_base_url: str = "") -> str:
+    """A polite plain-text draft for a coordinator: greeting, the answer, sources, closing."""
+    parts = [texts.SLACK_DRAFT_GREETING, "", answer.text or answer.clarify or ""]
+    citations = unique_citations(answer.citations)
+    if citations:
+        parts += ["", texts.SLACK_DRAFT_SOURCES_LEAD]
+        for c in citations:
+            as_of = f"（{c.as_of}{texts.SLACK_AS_OF_SUFFIX}）" if c.as_of else ""
+            section = f" > {c.section}" if c.section else ""
+            parts.append(f"[{c.number}] {c.title}{section}{as_of} {source_link(c, public_base_url)}")
+    if answer.disclaimer:
+        parts += ["", answer.disclaimer]
+    parts += ["", texts.SLACK_DRAFT_CLOSING]
+    return "\n".join(parts)
