@@ -1,0 +1,352 @@
+"""Check the evaluation datasets (schema, kinds, facts found in the corpus, coverage) and print counts.
+
+Usage: python -m evals.datasets.verify [--datasets DIR] [--corpus DIR]
+Exits 1 when any item breaks the schema or names a fact, evidence or heading the source does not hold.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+DATASETS_DIR = Path(__file__).resolve().parent
+# The corpus is shared read-only material beside the repository, not part of it.
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+VOCABULARY = Path(__file__).resolve().parents[2] / "ingest" / "data" / "vocabulary.yaml"
+
+SPLITS = ("dev", "test")
+KINDS = ("fact", "procedure", "support", "case", "regulation", "multi", "unanswerable", "followup")
+KEY_PRODUCTS = ("水産物", "米", "牛肉", "いちご", "日本酒", "さつまいも")
+REQUIRED_KEYS = {"id", "question", "answer_facts", "source", "evidence", "kind"}
+OPTIONAL_KEYS = {"conversation", "expect"}
+EVIDENCE_MAX_CHARS = 25
+HEADING_SEPARATOR = " > "
+# How far (in squashed characters) below its heading a section's facts may sit. Sections of the
+# strategy are a few hundred to ~2,500 characters; this catches a source that names the wrong section.
+SECTION_WINDOW = 3000
+ID_PATTERN = re.compile(r"^(dev|test)-\d{3}$")
+CIRCLED = re.compile(r"[\u2460-\u2473]")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def squash(text: str) -> str:
+    """NFKC with all whitespace removed: the form in which facts and evidence are compared."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A corpus file in the squashed form, plus its lines squashed one by one (to spot facts split by a break)."""
+
+    name: str
+    text: str
+    lines: tuple[str, ...]
+
+    def section_start(self, headings: list[str]) -> int:
+        """Position just after the last heading when the headings are found in order; -1 if one is missing."""
+        pos = 0
+        for heading in headings:
+            found = self.text.find(squash(heading), pos)
+            if found < 0:
+                return -1
+            pos = found + len(squash(heading))
+        return pos
+
+    def within_one_line(self, needle: str) -> bool:
+        return any(needle in line for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Item:
+    split: str
+    line: int
+    data: dict
+
+    @property
+    def where(self) -> str:
+        return f"{self.split}:{self.line} {self.data.get('id', '?')}"
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+
+    def counts(self) -> Counter:
+        return Counter((item.split, item.data.get("kind")) for item in self.items)
+
+    def products(self, split: str | None = None) -> Counter:
+        return Counter(
+            product
+            for item in self.items
+            if split is None or item.split == split
+            for product in item_products(item.data)
+        )
+
+    def english_share(self) -> float:
+        if not self.items:
+            return 0.0
+        english = sum(1 for item in self.items if not JAPANESE.search(item.data.get("question", "")))
+        return english / len(self.items)
+
+
+def load_corpus(corpus_dir: Path) -> dict[str, SourceFile]:
+    files = {}
+    for path in sorted(corpus_dir.glob("*.txt")):
+        raw = path.read_text(encoding="utf-8")
+        files[path.name] = SourceFile(path.name, squash(raw), tuple(squash(line) for line in raw.splitlines()))
+    return files
+
+
+def load_items(path: Path, split: str) -> tuple[list[Item], list[str]]:
+    items, problems = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(f"{split}:{number} not valid JSON: {error}")
+            continue
+        if not isinstance(data, dict):
+            problems.append(f"{split}:{number} not a JSON object")
+            continue
+        items.append(Item(split, number, data))
+    return items, problems
+
+
+def _product_forms() -> dict[str, list[str]]:
+    vocabulary = yaml.safe_load(VOCABULARY.read_text(encoding="utf-8"))["products"]
+    return {product: [f.lower() for f in vocabulary.get(product, [product])] for product in KEY_PRODUCTS}
+
+
+_FORMS = _product_forms()
+# Words that hold a product's form without being about it: 米国 is a country, 農林水産物 is all food.
+_NOT_A_PRODUCT = re.compile(r"米国|北米|南米|欧米|米ドル|農林水産物")
+# Section paths of the product chapter, e.g. "第4章 輸出基幹品目 > (3) 牛肉 > ..."
+_PRODUCT_CHAPTER = re.compile(r"輸出基幹品目 > \(\d\) ([^ >]+)")
+
+
+def item_products(data: dict) -> set[str]:
+    """Key products an item is about: its product chapter heading, its question and its conversation."""
+    texts = [str(data.get("question", ""))]
+    texts += [str(turn.get("text", "")) for turn in data.get("conversation", []) if isinstance(turn, dict)]
+    text = _NOT_A_PRODUCT.sub("", unicodedata.normalize("NFKC", " ".join(texts)).lower())
+    products = {product for product, forms in _FORMS.items() if any(form in text for form in forms)}
+    chapter = _PRODUCT_CHAPTER.search(str(data.get("source", "")))
+    if chapter and chapter.group(1) in KEY_PRODUCTS:
+        products.add(chapter.group(1))
+    return products
+
+
+def check_item(item: Item, corpus: dict[str, SourceFile]) -> tuple[list[str], list[str]]:
+    data, where = item.data, item.where
+    problems: list[str] = []
+    warnings: list[str] = []
+    keys = set(data)
+    if missing := REQUIRED_KEYS - keys:
+        problems.append(f"{where}: missing keys {sorted(missing)}")
+        return problems, warnings
+    if unknown := keys - REQUIRED_KEYS - OPTIONAL_KEYS:
+        problems.append(f"{where}: unknown keys {sorted(unknown)}")
+    for key in ("id", "question", "source", "evidence", "kind"):
+        if not isinstance(data[key], str):
+            problems.append(f"{where}: {key} must be a string")
+    facts = data["answer_facts"]
+    if not isinstance(facts, list) or not all(isinstance(f, str) and f.strip() for f in facts):
+        problems.append(f"{where}: answer_facts must be a list of non-empty strings")
+        facts = []
+    if problems:
+        return problems, warnings
+
+    kind, source, evidence = data["kind"], data["source"], data["evidence"]
+    if not ID_PATTERN.match(data["id"]) or not data["id"].startswith(item.split + "-"):
+        problems.append(f"{where}: id must look like {item.split}-001")
+    if not data["question"].strip():
+        problems.append(f"{where}: empty question")
+    if kind not in KINDS:
+        problems.append(f"{where}: unknown kind {kind!r}")
+    if len(evidence) > EVIDENCE_MAX_CHARS:
+        problems.append(f"{where}: evidence has {len(evidence)} characters (max {EVIDENCE_MAX_CHARS})")
+
+    clarify = "expect" in data
+    if clarify and (data["expect"] != "clarify" or kind != "regulation" or facts):
+        problems.append(f"{where}: expect must be 'clarify', on a regulation item with no answer_facts")
+    if kind == "unanswerable":
+        if facts or source or evidence:
+            problems.append(f"{where}: unanswerable items have empty answer_facts, source and evidence")
+    elif not clarify and not facts:
+        problems.append(f"{where}: answerable item without answer_facts")
+
+    conversation = data.get("conversation")
+    if kind == "followup":
+        problems += _check_conversation(where, conversation)
+    elif conversation is not None:
+        problems.append(f"{where}: only followup items carry a conversation")
+
+    if kind != "unanswerable":
+        found, more = _check_source(where, kind, source, evidence, facts, corpus)
+        problems += found
+        warnings += more
+    return problems, warnings
+
+
+def _check_conversation(where: str, conversation: object) -> list[str]:
+    if not isinstance(conversation, list) or not conversation:
+        return [f"{where}: followup needs a non-empty conversation"]
+    problems = []
+    for index, turn in enumerate(conversation):
+        if not isinstance(turn, dict) or set(turn) != {"role", "text"} or not str(turn.get("text", "")).strip():
+            problems.append(f"{where}: conversation turn {index} must be {{role, text}} with text")
+            continue
+        # Earlier turns alternate, oldest first, starting with the user and ending with the assistant,
+        # so that the item's question is the user's next turn.
+        expected = "user" if index % 2 == 0 else "assistant"
+        if turn["role"] != expected:
+            problems.append(f"{where}: conversation turn {index} should be {expected}")
+    if conversation and isinstance(conversation[-1], dict) and conversation[-1].get("role") != "assistant":
+        problems.append(f"{where}: conversation must end with the assistant's turn")
+    return problems
+
+
+def _check_source(
+    where: str, kind: str, source: str, evidence: str, facts: list[str], corpus: dict[str, SourceFile]
+) -> tuple[list[str], list[str]]:
+    problems: list[str] = []
+    warnings: list[str] = []
+    name, sep, path = source.partition(": ")
+    if not sep or not path.strip():
+        return [f"{where}: source must be 'file: section path'"], warnings
+    if name not in corpus:
+        return [f"{where}: source file {name!r} is not in the corpus"], warnings
+    doc = corpus[name]
+    headings = path.split(HEADING_SEPARATOR)
+    if not _is_nfkc_apart_from_circled_numbers(path):
+        problems.append(f"{where}: section path is not NFKC-normalized")
+    start = doc.section_start(headings)
+    if start < 0:
+        problems.append(f"{where}: section path {path!r} not found in order in {name}")
+    if not evidence:
+        problems.append(f"{where}: evidence is empty")
+    for label, needle in [("evidence", evidence)] + [("fact", f) for f in facts]:
+        if not needle:
+            continue
+        squashed = squash(needle)
+        if squashed not in doc.text:
+            problems.append(f"{where}: {label} {needle!r} not in {name}")
+            continue
+        near = start >= 0 and squashed in doc.text[start:start + SECTION_WINDOW]
+        # Multi items gather facts from several places; their source names the first of them.
+        if start >= 0 and not near and (label == "evidence" or kind != "multi"):
+            problems.append(f"{where}: {label} {needle!r} is not under the section {path!r}")
+        if not doc.within_one_line(squashed):
+            warnings.append(f"{where}: {label} {needle!r} spans a line break of the source")
+    return problems, warnings
+
+
+def _is_nfkc_apart_from_circled_numbers(path: str) -> bool:
+    # The schema's section paths keep the document's circled numbers (① これまでの取組) while
+    # everything else is NFKC; comparisons squash both sides, so ① and 1 still match.
+    rest = CIRCLED.sub("", path)
+    return rest == unicodedata.normalize("NFKC", rest)
+
+
+def verify(datasets_dir: Path = DATASETS_DIR, corpus_dir: Path = DEFAULT_CORPUS) -> Report:
+    report = Report()
+    corpus = load_corpus(corpus_dir)
+    if not corpus:
+        report.problems.append(f"no corpus files in {corpus_dir}")
+    for split in SPLITS:
+        path = datasets_dir / f"{split}.jsonl"
+        if not path.exists():
+            report.problems.append(f"{path} is missing")
+            continue
+        items, problems = load_items(path, split)
+        report.items += items
+        report.problems += problems
+    seen: Counter = Counter(item.data.get("id") for item in report.items)
+    report.problems += [f"duplicate id {item_id}" for item_id, n in seen.items() if n > 1]
+    for item in report.items:
+        problems, warnings = check_item(item, corpus)
+        report.problems += problems
+        report.warnings += warnings
+    report.problems += _coverage_problems(report)
+    return report
+
+
+def _coverage_problems(report: Report) -> list[str]:
+    problems = []
+    counts = report.counts()
+    for split in SPLITS:
+        for kind in KINDS:
+            if not counts[(split, kind)]:
+                problems.append(f"{split}: no item of kind {kind}")
+        products = report.products(split)
+        for product in KEY_PRODUCTS:
+            if not products[product]:
+                problems.append(f"{split}: no item about {product}")
+    return problems
+
+
+def print_report(report: Report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    counts = report.counts()
+    table = Table(title="evaluation datasets: items per kind and split")
+    table.add_column("kind")
+    for split in SPLITS:
+        table.add_column(split, justify="right")
+    table.add_column("total", justify="right")
+    for kind in KINDS:
+        row = [counts[(split, kind)] for split in SPLITS]
+        table.add_row(kind, *map(str, row), str(sum(row)))
+    totals = [sum(counts[(split, kind)] for kind in KINDS) for split in SPLITS]
+    table.add_row("all", *map(str, totals), str(sum(totals)), style="bold")
+    console.print(table)
+
+    products = Table(title="items per key product")
+    products.add_column("product")
+    for split in SPLITS:
+        products.add_column(split, justify="right")
+    for product in KEY_PRODUCTS:
+        products.add_row(product, *(str(report.products(split)[product]) for split in SPLITS))
+    console.print(products)
+
+    clarify = sum(1 for item in report.items if item.data.get("expect") == "clarify")
+    total = sum(totals) or 1
+    console.print(
+        f"split: dev {totals[0] / total:.0%} / test {totals[1] / total:.0%}; "
+        f"English questions: {report.english_share():.0%}; clarify items: {clarify}"
+    )
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/]: {warning}", highlight=False)
+    for problem in report.problems:
+        console.print(f"[red]problem[/]: {problem}", highlight=False)
+    console.print(f"{len(report.problems)} problem(s), {len(report.warnings)} warning(s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.datasets.verify", description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=DATASETS_DIR, help="folder holding dev.jsonl and test.jsonl")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of the source .txt files")
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"corpus folder not found: {args.corpus}", file=sys.stderr)
+        return 2
+    report = verify(args.datasets, args.corpus)
+    print_report(report)
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
