@@ -62,3 +62,64 @@ def slack_consult_request(mention: str, user: str) -> str:
 
 def slack_coordinator_reply_header(user: str) -> str:
     return f"担当者 <@{user}> からの回答です："
+
+# --- web API and pages ---
+WEB_RATE_LIMITED = "短時間に多くの質問が送信されました。{seconds}秒ほど待ってから、もう一度お試しください。"
+WEB_OVERLOADED = "ただいま混み合っています。少し時間をおいて、もう一度お試しください。"
+WEB_NOT_READY = "ただいま準備中です（検索インデックスを読み込んでいます）。しばらくしてから再度お試しください。"
+WEB_READY = "回答できます。"
+WEB_UNAUTHORIZED = "認証トークンが正しくありません。"
+WEB_NOT_FOUND = "お探しのページは見つかりませんでした。"
+WEB_SOURCE_NOT_FOUND = "指定された資料は見つかりませんでした。"
+WEB_INVALID_REQUEST = "送信された内容の形式が正しくありません。"
+WEB_BODY_TOO_LARGE = "送信されたデータが大きすぎます。"
+WEB_METHOD_NOT_ALLOWED = "この操作はできません。"
+WEB_INTERNAL_ERROR = "処理中に問題が発生しました。時間をおいて再度お試しください。"
+WEB_UNKNOWN_ANSWER = "評価する回答が見つかりませんでした（時間が経って期限切れになった可能性があります）。"
+WEB_FEEDBACK_THANKS = "ご評価ありがとうございました。今後の改善に役立てます。"
+WEB_STATUS_SEARCHING = "資料を検索しています…"
+WEB_STATUS_WRITING = "回答をまとめています…"
+SOURCE_PAGE_AS_OF = "資料の時点"
+SOURCE_PAGE_ORIGIN = "出典"
+SOURCE_PAGE_LINK = "原典を開く"
+SOURCE_PAGE_PUBLISHER = "発行"
+SOURCE_PAGE_CONTENTS = "目次"
+SOURCE_PAGE_INTERNAL = "内部資料（コーディネーター限定・外部公開不可）"
+SOURCE_PAGE_NOTE = "この資料は輸出相談アシスタントが回答の根拠として参照しているものです。"
+DEMO_PAGE_TITLE = "みやぎ食品輸出ポータル（ウィジェット表示確認用のサンプルページ）"
+
+# the widget's UI strings; served inside /widget.js so the wording is reviewed here with the rest
+WIDGET_TEXTS = {
+    "title": "輸出相談アシスタント",
+    "open": "輸出相談アシスタントを開く",
+    "close": "閉じる",
+    "greeting": "こんにちは。食品・農林水産物の輸出支援制度、手続き、輸出先の規制、事例について、資料をもとにお答えします。",
+    "examples_lead": "たとえば、こんな質問ができます：",
+    "examples": [
+        "いちごを台湾に輸出するには何が必要？",
+        "カキは香港に輸出できますか？",
+        "宮城県の輸出戦略の期間は？",
+        "輸出の相談はどこにすればいい？",
+    ],
+    "input_label": "質問を入力",
+    "placeholder": "質問を入力（Enterで送信、Shift+Enterで改行）",
+    "send": "送信",
+    "you": "あなた",
+    "assistant": "アシスタント",
+    "thinking": "資料を検索しています…",
+    "sources": "出典",
+    "as_of": "資料の時点",
+    "clarify_lead": "輸出先を選んでください：",
+    "helpful": "役に立った",
+    "not_helpful": "役に立たなかった",
+    "feedback_thanks": "ご評価ありがとうございました。",
+    "consult": "担当窓口に相談する",
+    "new_conversation": "新しい会話",
+    "rate_limited": "短時間に質問が集中しています。少し待ってから、もう一度お試しください。",
+    "overloaded": "ただいま混み合っています。少し時間をおいて、もう一度お試しください。",
+    "offline": "インターネットに接続されていないようです。接続を確認してから、もう一度お試しください。",
+    "too_long": "質問が長すぎます。短くまとめて、もう一度お試しください。",
+    "error": "回答を取得できませんでした。時間をおいて、もう一度お試しください。",
+    "opens_new_tab": "（新しいタブで開きます）",
+    "footer": "回答は資料からの自動抽出です。最終的な判断は所管機関にご確認ください。",
+}

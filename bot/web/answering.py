@@ -1,0 +1,86 @@
+"""Ask the chain for the web: check the question, carry the conversation, shape the answer for JSON and SSE."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.errors import BadQuestion
+from bot.models import Answer, Audience, Turn
+from bot.web.errors import QuestionTooLong
+from bot.web.schemas import AskRequest, AskResponse, CitationOut
+from bot.web.state import WebState
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+# a streamed piece ends after Japanese/Latin sentence punctuation or a line break
+_PIECE_END = re.compile(r"(?<=[。！？!?\n])")
+MAX_PIECE_CHARS = 40
+
+
+@dataclass(frozen=True)
+class PreparedQuestion:
+    question: str
+    conversation_id: str
+    turns: list[Turn]
+    audience: Audience
+
+
+def prepare(state: WebState, body: AskRequest, audience: Audience) -> PreparedQuestion:
+    """Check the question (422 empty, 413 too long) and open (or continue) its conversation."""
+    question = body.question.strip()
+    if not question:
+        raise BadQuestion("empty question", texts.QUESTION_EMPTY)
+    limit = state.settings.max_question_chars
+    if len(question) > limit:
+        raise QuestionTooLong(texts.question_too_long(limit))
+    conversation_id = state.conversations.open(body.conversation_id, audience)
+    return PreparedQuestion(question, conversation_id, state.conversations.turns(conversation_id), audience)
+
+
+def ask_chain(services: "Services", prepared: PreparedQuestion) -> Answer:
+    """The blocking call; run it in a worker thread."""
+    return services.chain.ask(prepared.question, prepared.turns, prepared.audience)
+
+
+def finish(state: WebState, prepared: PreparedQuestion, answer: Answer) -> AskResponse:
+    """Remember the exchange (for follow-ups and feedback) and build the response body."""
+    answer_id = state.conversations.add_exchange(
+        prepared.conversation_id, prepared.question, answer.text, answer.slots
+    )
+    if answer_id is None:  # the conversation expired while the chain was answering: start afresh
+        conversation_id = state.conversations.open(None, prepared.audience)
+        answer_id = state.conversations.add_exchange(conversation_id, prepared.question, answer.text, answer.slots)
+        prepared = PreparedQuestion(prepared.question, conversation_id, [], prepared.audience)
+    return to_response(answer, answer_id or "", prepared.conversation_id)
+
+
+def to_response(answer: Answer, answer_id: str, conversation_id: str) -> AskResponse:
+    return AskResponse(
+        answer_id=answer_id,
+        conversation_id=conversation_id,
+        text=answer.text,
+        citations=[
+            CitationOut(
+                number=c.number, title=c.title, section=c.section, as_of=c.as_of, url=c.url, doc_id=c.doc_id
+            )
+            for c in answer.citations
+        ],
+        abstained=answer.abstained,
+        clarify=answer.clarify,
+        clarify_options=list(answer.clarify_options),
+        as_of=answer.as_of,
+        disclaimer=answer.disclaimer,
+        mode=answer.mode,
+    )
+
+
+def stream_pieces(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[str]:
+    """Split an answer into pieces for the SSE `answer` events; joined, they give back the text exactly."""
+    pieces: list[str] = []
+    for sentence in _PIECE_END.split(text):
+        for start in range(0, len(sentence), max_chars):
+            pieces.append(sentence[start : start + max_chars])
+    return pieces

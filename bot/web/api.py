@@ -1,0 +1,170 @@
+"""JSON and SSE endpoints: /api/ask, /api/ask/stream, /api/feedback, /api/health, /api/ready."""
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from typing import TYPE_CHECKING, AsyncIterator
+
+import anyio
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse
+
+from bot import texts
+from bot.models import Audience
+from bot.web.answering import ask_chain, finish, prepare, stream_pieces
+from bot.web.errors import NotFound, describe
+from bot.web.schemas import (
+    AskRequest,
+    AskResponse,
+    ErrorResponse,
+    FeedbackRequest,
+    FeedbackResponse,
+    HealthResponse,
+    ReadyResponse,
+)
+from bot.web.state import WebState, get_audience, get_services, get_state, rate_limit
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+router = APIRouter(prefix="/api")
+
+_ERRORS = {
+    401: {"model": ErrorResponse, "description": "認証トークンが正しくない"},
+    413: {"model": ErrorResponse, "description": "質問が長すぎる"},
+    422: {"model": ErrorResponse, "description": "質問が空、または形式が正しくない"},
+    429: {"model": ErrorResponse, "description": "送信回数の上限（Retry-After あり）"},
+    503: {"model": ErrorResponse, "description": "準備中・混雑・インデックス不通（Retry-After あり）"},
+}
+_STREAM_DOC = """Server-Sent Events: `status` {message}, `answer` {text} (pieces of the answer text, in order),
+`citations` [..], `done` (the same JSON as /api/ask), or `error` {status, code, message}."""
+
+
+@router.post("/ask", response_model=AskResponse, responses=_ERRORS, dependencies=[Depends(rate_limit)])
+async def ask(
+    body: AskRequest,
+    state: WebState = Depends(get_state),
+    services: "Services" = Depends(get_services),
+    audience: Audience = Depends(get_audience),
+) -> AskResponse:
+    prepared = prepare(state, body, audience)
+    with state.concurrency.slot():
+        # shielded: the slot must stay taken while the worker thread runs, even if the client went away
+        with anyio.CancelScope(shield=True):
+            answer = await anyio.to_thread.run_sync(ask_chain, services, prepared)
+    return finish(state, prepared, answer)
+
+
+@router.post(
+    "/ask/stream",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": _STREAM_DOC}, **_ERRORS},
+    dependencies=[Depends(rate_limit)],
+)
+async def ask_stream(
+    body: AskRequest,
+    state: WebState = Depends(get_state),
+    services: "Services" = Depends(get_services),
+    audience: Audience = Depends(get_audience),
+) -> EventSourceResponse:
+    # checks and the concurrency slot come before the stream starts, so they are real HTTP statuses
+    prepared = prepare(state, body, audience)
+    state.concurrency.acquire()
+    slot = _Slot(state)
+
+    async def events() -> AsyncIterator[dict]:
+        try:
+            yield _event("status", {"message": texts.WEB_STATUS_SEARCHING})
+            try:
+                with anyio.CancelScope(shield=True):
+                    answer = await anyio.to_thread.run_sync(ask_chain, services, prepared)
+            finally:
+                slot.release()
+            yield _event("status", {"message": texts.WEB_STATUS_WRITING})
+            response = finish(state, prepared, answer)
+            for piece in stream_pieces(response.text):
+                yield _event("answer", {"text": piece})
+            yield _event("citations", [c.model_dump() for c in response.citations])
+            yield {"event": "done", "data": response.model_dump_json()}
+        except Exception as error:  # after the 200 is sent, errors travel as an event
+            status, error_body, _ = describe(error)
+            yield _event("error", {"status": status, **error_body.model_dump()})
+
+    stream = events()
+    # a stream the client abandons before it starts never runs its finally: free the slot when it is dropped
+    weakref.finalize(stream, slot.release)
+    return EventSourceResponse(stream, ping=15, headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/feedback",
+    response_model=FeedbackResponse,
+    responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+    dependencies=[Depends(rate_limit)],
+)
+async def feedback(body: FeedbackRequest, state: WebState = Depends(get_state)) -> FeedbackResponse:
+    # only answers this server gave can be rated: the store is not a free-form comment box for anyone
+    record = state.conversations.find_answer(body.answer_id)
+    if record is None:
+        raise NotFound(texts.WEB_UNKNOWN_ANSWER)
+    row_id = await anyio.to_thread.run_sync(
+        lambda: state.feedback.record(
+            body.answer_id, body.rating, body.comment, "web", None, record.question, record.answer_text
+        )
+    )
+    return FeedbackResponse(id=row_id, message=texts.WEB_FEEDBACK_THANKS)
+
+
+@router.get("/health", response_model=HealthResponse)
+async def health(state: WebState = Depends(get_state)) -> HealthResponse:
+    return HealthResponse(
+        slack="on" if state.settings.slack_enabled else "off",
+        index_generation=_generation(state),
+    )
+
+
+@router.get("/ready", response_model=ReadyResponse, responses={503: {"model": ReadyResponse}})
+async def ready(state: WebState = Depends(get_state)):
+    services = state.services
+    is_ready = services is not None and await anyio.to_thread.run_sync(lambda: services.ready)
+    if is_ready:
+        return ReadyResponse(ready=True, message=texts.WEB_READY)
+    return JSONResponse(
+        status_code=503,
+        content=ReadyResponse(ready=False, message=texts.WEB_NOT_READY).model_dump(),
+        headers={"Retry-After": "10"},
+    )
+
+
+class _Slot:
+    """A concurrency slot released exactly once, whichever of the stream's end or its disposal comes first."""
+
+    def __init__(self, state: WebState):
+        self._state = state
+        self._held = True
+        self._lock = threading.Lock()  # the finalizer may run on another thread
+
+    def release(self) -> None:
+        with self._lock:
+            held, self._held = self._held, False
+        if held:
+            self._state.concurrency.release()
+
+
+def _event(name: str, data: object) -> dict:
+    return {"event": name, "data": json.dumps(data, ensure_ascii=False)}
+
+
+def _generation(state: WebState) -> str | None:
+    if state.services is None:
+        return None
+    try:
+        reader = state.services.live_index.current()
+    except Exception:  # health must answer 200 even when the index is gone
+        return None
+    generation = getattr(reader, "generation", None)
+    if generation is None:
+        generation = getattr(getattr(reader, "manifest", None), "generation", None)
+    return str(generation) if generation is not None else None

@@ -1,0 +1,107 @@
+"""HTML and static routes: /sources/{doc_id} (citation targets), /widget.js, /demo and its stylesheet."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot import texts
+from bot.errors import IndexUnavailable
+from bot.models import Audience
+from bot.web.sources import PAGE_CSP, render_message_page, render_source_page
+from bot.web.state import WebState, get_audience, get_services, get_state
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
+TEXTS_MARKER = "/*@WIDGET_TEXTS@*/{}"
+ORIGIN_MARKER = "{{ORIGIN}}"
+PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY"}
+
+router = APIRouter()
+
+
+@router.get("/sources/{doc_id}", response_class=HTMLResponse, responses={404: {"content": {"text/html": {}}}})
+async def source_page(
+    doc_id: str,
+    services: "Services" = Depends(get_services),
+    audience: Audience = Depends(get_audience),
+) -> HTMLResponse:
+    def load():
+        try:
+            reader = services.live_index.current()
+        except Exception as error:  # missing/corrupt index or Chroma down: one domain error, one status
+            raise IndexUnavailable(str(error)) from error
+        meta = reader.documents.get(doc_id)
+        # an internal document is answered exactly like a missing one, so its id does not leak either
+        if meta is None or (meta.audience != "public" and audience != "internal"):
+            return None, []
+        return meta, reader.sections(doc_id)
+
+    meta, sections = await anyio.to_thread.run_sync(load)
+    if meta is None:
+        page = render_message_page(texts.WEB_SOURCE_NOT_FOUND, texts.WEB_SOURCE_NOT_FOUND)
+        return HTMLResponse(page, status_code=404, headers=PAGE_HEADERS)
+    headers = dict(PAGE_HEADERS)
+    if meta.audience != "public":
+        headers["Cache-Control"] = "no-store"
+    return HTMLResponse(render_source_page(meta, sections), headers=headers)
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget_js() -> Response:
+    return Response(
+        widget_script(),
+        media_type="text/javascript; charset=utf-8",
+        headers={
+            "Cache-Control": "public, max-age=300",
+            # host pages on other origins load this script, including ones that set COEP
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        },
+    )
+
+
+@router.get("/demo", response_class=HTMLResponse, include_in_schema=False)
+async def demo(request: Request, state: WebState = Depends(get_state)) -> HTMLResponse:
+    origin = state.settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
+    page = demo_template().replace(ORIGIN_MARKER, escape(origin, quote=True))
+    return HTMLResponse(page, headers={"Content-Security-Policy": demo_csp(), "X-Frame-Options": "DENY"})
+
+
+@router.get("/demo.css", include_in_schema=False)
+async def demo_css() -> Response:
+    return Response((WIDGET_DIR / "demo.css").read_text(encoding="utf-8"), media_type="text/css; charset=utf-8")
+
+
+@router.get("/", include_in_schema=False)
+async def root() -> RedirectResponse:
+    return RedirectResponse("/demo")
+
+
+@lru_cache(maxsize=1)
+def widget_script() -> str:
+    """widget.js with the UI strings of bot.texts filled in (ASCII-escaped: safe whatever the host page's charset)."""
+    source = (WIDGET_DIR / "widget.js").read_text(encoding="utf-8")
+    if TEXTS_MARKER not in source:
+        raise RuntimeError(f"widget.js lost its {TEXTS_MARKER} marker")
+    return source.replace(TEXTS_MARKER, json.dumps(texts.WIDGET_TEXTS, ensure_ascii=True))
+
+
+@lru_cache(maxsize=1)
+def demo_template() -> str:
+    return (WIDGET_DIR / "demo.html").read_text(encoding="utf-8")
+
+
+def demo_csp() -> str:
+    # as strict as a careful prefecture site might be: the widget must work under it
+    return (
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )

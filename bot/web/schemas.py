@@ -1,0 +1,67 @@
+"""Request and response bodies of the web API: the OpenAPI document generated from them is the contract."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.models import AnswerMode
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    # the length limit is checked by the endpoint, not here, so an over-long question gets 413, not 422
+    question: str = Field(description="質問（日本語または英語）")
+    conversation_id: str | None = Field(default=None, description="前回の応答の conversation_id（続きの質問）")
+
+
+class CitationOut(BaseModel):
+    number: int = Field(description="回答文中の [n] の番号")
+    title: str
+    section: str
+    as_of: str | None = None
+    url: str = Field(description="出典ページへのリンク（/sources/{doc_id}#{anchor}）")
+    doc_id: str
+
+
+class AskResponse(BaseModel):
+    answer_id: str = Field(description="フィードバック（/api/feedback）で使う回答 ID")
+    conversation_id: str
+    text: str
+    citations: list[CitationOut]
+    abstained: bool
+    clarify: str | None = None
+    clarify_options: list[str] = Field(default_factory=list)
+    as_of: str | None = None
+    disclaimer: str | None = None
+    mode: AnswerMode
+
+
+class FeedbackRequest(BaseModel):
+    answer_id: str = Field(min_length=1, max_length=64)
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+    message: str
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"] = "ok"
+    slack: Literal["on", "off"]
+    index_generation: str | None = None
+
+
+class ReadyResponse(BaseModel):
+    ready: bool
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error of the API: a machine-readable code and a Japanese message for the user."""
+
+    code: str
+    message: str
