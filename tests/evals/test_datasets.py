@@ -1,0 +1,145 @@
+"""The evaluation datasets hold what the verify CLI promises: schema, facts found in the corpus, coverage."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evals.datasets import verify
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+CORPUS = SHARED / "corpus"
+COPYCHECK = SHARED / "tools" / "copycheck.py"
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
+
+
+@pytest.fixture(scope="module")
+def report() -> verify.Report:
+    return verify.verify(verify.DATASETS_DIR, CORPUS)
+
+
+def test_every_item_passes_schema_and_source_checks(report):
+    assert report.problems == []
+
+
+def test_there_are_at_least_150_items_split_about_45_55(report):
+    counts = report.counts()
+    dev = sum(n for (split, _), n in counts.items() if split == "dev")
+    test = sum(n for (split, _), n in counts.items() if split == "test")
+    assert dev + test >= 150
+    assert 0.35 <= dev / (dev + test) <= 0.55
+
+
+def test_every_kind_is_in_both_splits(report):
+    counts = report.counts()
+    for split in verify.SPLITS:
+        for kind in verify.KINDS:
+            assert counts[(split, kind)] > 0, (split, kind)
+
+
+def test_all_six_key_products_are_asked_about_in_both_splits(report):
+    for split in verify.SPLITS:
+        products = report.products(split)
+        assert {p for p in verify.KEY_PRODUCTS if products[p]} == set(verify.KEY_PRODUCTS), split
+
+
+def test_clarify_and_english_items_are_present(report):
+    clarify = [i for i in report.items if i.data.get("expect") == "clarify"]
+    assert len(clarify) >= 5
+    assert 0.07 <= report.english_share() <= 0.2
+
+
+def test_no_question_appears_twice(report):
+    questions = [verify.squash(i.data["question"]) for i in report.items]
+    assert len(questions) == len(set(questions))
+
+
+def test_copycheck_reports_nothing_for_the_datasets():
+    result = subprocess.run(
+        [sys.executable, str(COPYCHECK), str(REPO)], capture_output=True, text=True, check=True
+    )
+    flagged = [line for line in result.stdout.splitlines() if line.startswith("evals/datasets")]
+    assert flagged == []
+
+
+# The checks themselves must catch what they claim to catch: feed them broken items.
+
+def _write(tmp_path: Path, dev: list[dict], test: list[dict]) -> Path:
+    for split, items in (("dev", dev), ("test", test)):
+        lines = [json.dumps(item, ensure_ascii=False) for item in items]
+        (tmp_path / f"{split}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def _good(split: str, n: int) -> dict:
+    return {
+        "id": f"{split}-{n:03d}",
+        "question": "仙台牛の輸出量は？",
+        "answer_facts": ["46トン"],
+        "source": "miyagi_export_strategy_2025.txt: 第4章 輸出基幹品目 > (3) 牛肉 > ② 現状と課題",
+        "evidence": "仙台牛の輸出数量",
+        "kind": "fact",
+    }
+
+
+def _problems_for(tmp_path: Path, item: dict) -> list[str]:
+    report = verify.verify(_write(tmp_path, [item], [_good("test", 1)]), CORPUS)
+    # item problems read "dev:<line> <id>: …"; coverage problems of the one-item split are beside the point
+    return [p for p in report.problems if re.match(r"dev:\d", p)]
+
+
+def test_a_well_formed_item_has_no_item_problems(tmp_path):
+    assert _problems_for(tmp_path, _good("dev", 1)) == []
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"answer_facts": ["47トン"]}, "fact '47トン' not in"),
+        ({"evidence": "仙台牛の輸出数量は約46トンで前年度より増えたが全体の割合は低い"}, "evidence has"),
+        ({"evidence": "ホヤメニュー開発"}, "is not under the section"),
+        ({"source": "miyagi_export_strategy_2025.txt: 第4章 輸出基幹品目 > (3) 豚肉"}, "not found in order"),
+        ({"source": "missing.txt: 第1章"}, "not in the corpus"),
+        ({"kind": "trivia"}, "unknown kind"),
+        ({"id": "test-001"}, "id must look like dev-001"),
+        ({"kind": "followup"}, "followup needs a non-empty conversation"),
+        ({"kind": "unanswerable"}, "unanswerable items have empty"),
+        ({"expect": "clarify"}, "expect must be 'clarify'"),
+        ({"answer_facts": []}, "answerable item without answer_facts"),
+        ({"notes": "x"}, "unknown keys"),
+    ],
+)
+def test_broken_items_are_reported(tmp_path, change, expected):
+    problems = _problems_for(tmp_path, {**_good("dev", 1), **change})
+    assert any(expected in p for p in problems), problems
+
+
+def test_full_width_digits_in_facts_match_after_nfkc(tmp_path):
+    assert _problems_for(tmp_path, {**_good("dev", 1), "answer_facts": ["４６トン"]}) == []
+
+
+def test_conversation_must_alternate_and_end_with_the_assistant(tmp_path):
+    item = {**_good("dev", 1), "kind": "followup", "question": "前の年と比べると？",
+            "conversation": [{"role": "user", "text": "仙台牛の輸出量は？"}]}
+    assert any("end with the assistant" in p for p in _problems_for(tmp_path, item))
+    item["conversation"].append({"role": "assistant", "text": "約46トンです。"})
+    assert _problems_for(tmp_path, item) == []
+
+
+def test_duplicate_ids_and_missing_kinds_are_reported(tmp_path):
+    report = verify.verify(_write(tmp_path, [_good("dev", 1), _good("dev", 1)], [_good("test", 1)]), CORPUS)
+    assert "duplicate id dev-001" in report.problems
+    assert "dev: no item of kind unanswerable" in report.problems
+    assert "test: no item about さつまいも" in report.problems
+
+
+def test_cli_prints_the_table_and_exits_zero_on_the_real_datasets(capsys):
+    assert verify.main(["--corpus", str(CORPUS)]) == 0
+    out = capsys.readouterr().out
+    assert "unanswerable" in out and "0 problem(s)" in out
