@@ -34,6 +34,9 @@ class LoadedFile:
         return self.format in ("text", "pdf")
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
@@ -93,7 +96,9 @@ def load_pdf(data: bytes, path: str) -> LoadedFile:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise IngestError(path, f"PDFが壊れていて読めません（{exc.__class__.__name__}）") from exc
-    text = "\n".join(pages)
+    # Some writers (fpdf2 CID fonts, seen with Noto CJK) map glyphs to UTF-16 units that pypdf
+    # returns as NUL + character: the NULs and other control bytes are noise, never content.
+    text = _CONTROL_CHARS.sub("", "\n".join(pages))
     if not text.strip():
         raise IngestError(path, "PDFからテキストを取り出せません（画像だけのPDFの可能性があります）")
     return LoadedFile(text, "pdf", data)
@@ -141,39 +146,45 @@ def load_html(data: bytes, path: str) -> LoadedFile:
 
 def load_docx(data: bytes, path: str) -> LoadedFile:
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # BadZipFile, PackageNotFoundError, lxml errors: a corrupt package either way
         raise IngestError(path, f"DOCXが壊れていて読めません（{exc.__class__.__name__}）") from exc
-    except Exception as exc:  # zipfile.BadZipFile, lxml errors: a corrupt package either way
-        raise IngestError(path, f"DOCXが壊れていて読めません（{exc.__class__.__name__}）") from exc
+
     lines: list[str] = []
-    for paragraph in document.paragraphs:
-        text = paragraph.text.strip()
-        if not text:
-            continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        if m := re.match(r"Heading (\d)", style):
-            lines.extend(["", "#" * min(int(m.group(1)), 6) + " " + text, ""])
-        elif style == "Title":
-            lines.extend(["", "# " + text, ""])
-        elif style.startswith("List"):
-            lines.append("- " + text)
-        else:
-            lines.extend([text, ""])
-    for table in document.tables:
-        for row in table.rows:
-            cells = [cell.text.strip() for cell in row.cells]
-            if any(cells):
-                lines.append(" | ".join(cells))
-        lines.append("")
+    # Body children in document order, so tables stay where the author put them.
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.extend(_docx_paragraph_lines(Paragraph(child, document)))
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                cells = [cell.text.strip() for cell in row.cells]
+                if any(cells):
+                    lines.append(" | ".join(cells))
+            lines.append("")
     text = "\n".join(lines)
     if not text.strip():
         raise IngestError(path, "DOCXに本文がありません")
     title = (document.core_properties.title or "").strip()
     return LoadedFile(text, "docx", data, {"title": title} if title else {})
+
+
+def _docx_paragraph_lines(paragraph) -> list[str]:
+    text = paragraph.text.strip()
+    if not text:
+        return []
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    if m := re.match(r"Heading (\d)", style):
+        return ["", "#" * min(int(m.group(1)), 6) + " " + text, ""]
+    if style == "Title":
+        return ["", "# " + text, ""]
+    if style.startswith("List"):
+        return ["- " + text]
+    return [text, ""]
 
 
 def load_file(path: Path) -> LoadedFile:

@@ -79,7 +79,7 @@ def _lines(text: str) -> list[str]:
 def _is_double_spaced(lines: list[str]) -> bool:
     """PDF extractions often put an empty line after every line; then blanks say nothing."""
     content = [i for i, line in enumerate(lines) if line.strip()]
-    if len(content) < 4:
+    if len(content) < 2:
         return False
     followed_by_blank = sum(1 for i in content if i + 1 < len(lines) and not lines[i + 1].strip())
     return followed_by_blank >= 0.6 * len(content)
@@ -100,8 +100,9 @@ def continues_on_next_line(line: str, next_line: str, raw_width: int | None = No
 
 
 def _join(left: str, right: str) -> str:
-    # Latin words wrapped at a line end need their space back; Japanese needs nothing.
-    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+    # Latin words wrapped at a line end need their space back; Japanese (and numbers wrapped
+    # mid-figure, 「202」+「4年」) need nothing.
+    if left and right and left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
         return f"{left} {right}"
     return left + right
 
@@ -116,12 +117,15 @@ def _normalize_once(text: str) -> str:
         line = nfkc(raw).rstrip()
         if is_furniture(line):
             continue
-        line = _DRAFT_MARKERS.sub("", line).rstrip() if _DRAFT_MARKERS.search(line) else line
+        width = display_width(raw.strip())
+        if _DRAFT_MARKERS.search(line):
+            line = _DRAFT_MARKERS.sub("", line).rstrip()
+            width = display_width(line.strip())  # what is left is a short label
         if not line.strip():
             if not double_spaced:
                 entries.append(None)  # a paragraph break
             continue
-        entries.append((line, display_width(raw.strip())))
+        entries.append((line, width))
 
     out: list[str] = []
     current: str | None = None
@@ -137,7 +141,8 @@ def _normalize_once(text: str) -> str:
         line, width = entry
         if current is not None and continues_on_next_line(current, line, current_width):
             current = _join(current.rstrip(), line.strip())
-            current_width = width  # the next decision is about the physical line just added
+            # judged on the whole logical line, as a second pass would see it (idempotence)
+            current_width += width
             continue
         if current is not None:
             out.append(current)
@@ -156,10 +161,9 @@ def normalize_extracted_text(text: str) -> str:
     other character is kept. Applied until it no longer changes anything, so it is idempotent.
     """
     result = _normalize_once(text)
-    for _ in range(10):  # each round only removes whitespace or lines, so this converges fast
-        again = _normalize_once(result)
-        if again == result:
-            break
+    # A round that changes anything removes whitespace or whole lines, so this terminates; in
+    # practice the second round already changes nothing.
+    while (again := _normalize_once(result)) != result:
         result = again
     return result
 
