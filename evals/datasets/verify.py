@@ -1,6 +1,6 @@
 """Check the evaluation datasets (schema, kinds, facts found in the corpus, coverage) and print counts.
 
-Usage: python -m evals.datasets.verify [--datasets DIR] [--corpus DIR]
+Usage: python -m evals.datasets.verify [--datasets DIR] [--corpus DIR] [--chunks]
 Exits 1 when any item breaks the schema or names a fact, evidence or heading the source does not hold.
 """
 from __future__ import annotations
@@ -282,6 +282,39 @@ def verify(datasets_dir: Path = DATASETS_DIR, corpus_dir: Path = DEFAULT_CORPUS)
     return report
 
 
+def ungradable_items(report: Report, corpus_dir: Path = DEFAULT_CORPUS) -> list[str]:
+    """Items no chunk of the real ingest pipeline could ever score as a hit.
+
+    The runner counts a retrieval hit when one retrieved chunk holds the item's evidence and facts,
+    so an evidence string that ends up in a heading (not in chunk text), or facts split across two
+    chunks, would make an item fail whatever the retriever does. Multi items gather facts from
+    several chunks: each of their facts, and their evidence, must sit in some chunk.
+    """
+    from ingest.config import IndexConfig  # the real chunker, so the check follows its changes
+    from ingest.pipeline import chunk_document, load_document
+
+    config = IndexConfig()
+    texts: dict[str, list[str]] = {}
+    for path in sorted(corpus_dir.glob("*.txt")):
+        _, chunks = chunk_document(load_document(path, corpus_dir), config)
+        texts[path.name] = [squash(chunk.text) for chunk in chunks]
+    problems = []
+    for item in report.items:
+        data = item.data
+        name = str(data.get("source", "")).partition(": ")[0]
+        if data.get("kind") == "unanswerable" or name not in texts:
+            continue
+        needles = [squash(data["evidence"])] + [squash(f) for f in data["answer_facts"]]
+        chunks = texts[name]
+        if data["kind"] == "multi":
+            missing = [n for n in needles if not any(n in chunk for chunk in chunks)]
+            if missing:
+                problems.append(f"{item.where}: {missing} in no chunk of {name}")
+        elif not any(all(n in chunk for n in needles) for chunk in chunks):
+            problems.append(f"{item.where}: no single chunk of {name} holds the evidence and all facts")
+    return problems
+
+
 def _coverage_problems(report: Report) -> list[str]:
     problems = []
     counts = report.counts()
@@ -339,11 +372,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.datasets.verify", description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=DATASETS_DIR, help="folder holding dev.jsonl and test.jsonl")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of the source .txt files")
+    parser.add_argument(
+        "--chunks", action="store_true", help="also chunk the corpus with ingest/ and check every item is gradable"
+    )
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus folder not found: {args.corpus}", file=sys.stderr)
         return 2
     report = verify(args.datasets, args.corpus)
+    if args.chunks:
+        report.problems += ungradable_items(report, args.corpus)
     print_report(report)
     return 1 if report.problems else 0
 

@@ -143,3 +143,16 @@ def test_cli_prints_the_table_and_exits_zero_on_the_real_datasets(capsys):
     assert verify.main(["--corpus", str(CORPUS)]) == 0
     out = capsys.readouterr().out
     assert "unanswerable" in out and "0 problem(s)" in out
+
+
+def test_every_item_is_gradable_on_the_chunks_ingest_makes(report):
+    # One chunk must hold an item's evidence and facts, or the runner can never count it as a hit.
+    assert verify.ungradable_items(report, CORPUS) == []
+
+
+def test_an_evidence_that_is_only_a_heading_is_not_gradable(tmp_path):
+    item = {**_good("dev", 1), "answer_facts": ["80kg"], "evidence": "仙台牛の部位別提案",
+            "source": "miyagi_export_strategy_2025.txt: 第4章 輸出基幹品目 > (3) 牛肉 > ① これまでの取組 > 《取組例》"}
+    report = verify.verify(_write(tmp_path, [item], [_good("test", 1)]), CORPUS)
+    assert [p for p in verify.ungradable_items(report, CORPUS) if p.startswith("dev:")] != []
+    assert verify.ungradable_items(verify.verify(_write(tmp_path, [_good("dev", 1)], [_good("test", 1)]), CORPUS), CORPUS) == []
