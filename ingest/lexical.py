@@ -27,7 +27,7 @@ _local = threading.local()
 def _tokenizer():  # one per thread: Sudachi tokenizers are not meant to be shared across threads
     tokenizer = getattr(_local, "tokenizer", None)
     if tokenizer is None:
-        tokenizer = Dictionary(dict="core").create()
+        tokenizer = Dictionary(dict="core").tokenizer()
         _local.tokenizer = tokenizer
     return tokenizer
 
@@ -60,13 +60,24 @@ def _char_bigrams(text: str) -> list[str]:
     return grams
 
 
+def _pieces(text: str, limit: int = 4000) -> list[str]:
+    """Sudachi refuses inputs above ~49k bytes: cut long texts after a sentence end or line break."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind("。"), window.rfind("\n"), window.rfind(" "))
+        cut = cut + 1 if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:]
+    pieces.append(text)
+    return pieces
+
+
 def tokenize(text: str, mode: str = SPLIT_MODE, char_bigrams: bool = CHAR_BIGRAMS) -> list[str]:
     """Content words as Sudachi normalized forms, Latin lowercased; the bot tokenizes questions with this too."""
     text = unicodedata.normalize("NFKC", text)
     tokens: list[str] = []
-    # Sudachi refuses inputs above ~49k bytes; chunks are far smaller, but whole documents need not be
-    for start in range(0, len(text), 4000):
-        piece = text[start:start + 4000]
+    for piece in _pieces(text):
         for morpheme in _tokenizer().tokenize(piece, getattr(SplitMode, mode)):
             if morpheme.part_of_speech()[0] in _DROPPED_POS:
                 continue
