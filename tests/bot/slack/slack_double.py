@@ -24,6 +24,7 @@ class Call:
     method: str  # "chat.postMessage", ... or "response_url" for posts to a response_url
     args: dict[str, Any]
     path: str = ""
+    response: Any = None  # what the double answered
 
 
 @dataclass
@@ -93,7 +94,9 @@ class SlackDouble:
     def calls_to(self, method: str, **match: Any) -> list[Call]:
         with self._lock:
             calls = list(self.calls)
-        return [c for c in calls if c.method == method and all(c.args.get(k) == v for k, v in match.items())]
+        # `path` matches the request path (response_url posts); every other key matches a call argument
+        return [c for c in calls if c.method == method
+                and all((c.path if k == "path" else c.args.get(k)) == v for k, v in match.items())]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 60.0, **match: Any) -> list[Call]:
         """Bounded poll for calls made from Bolt's lazy-listener threads; fails with what was recorded."""
@@ -103,7 +106,8 @@ class SlackDouble:
             if len(found) >= count:
                 return found
             time.sleep(0.05)
-        raise AssertionError(f"expected {count} {method} {match}; recorded: {[(c.method, c.args) for c in self.calls]}")
+        recent = [(c.method, {k: str(v)[:80] for k, v in c.args.items()}) for c in self.calls[-15:]]
+        raise AssertionError(f"expected {count} {method} {match}; last calls recorded: {recent}")
 
     def reset(self) -> None:
         with self._lock:
@@ -117,11 +121,10 @@ class SlackDouble:
             self._record(Call("response_url", args, parsed.path))
             return 200, "ok"
         method = parsed.path.removeprefix("/api/")
-        self._record(Call(method, args, parsed.path))
         handler: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(self, "_" + method.replace(".", "_"), None)
-        if handler is None:
-            return 200, {"ok": False, "error": "unknown_method"}
-        return 200, handler(args)
+        result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
+        self._record(Call(method, args, parsed.path, result))
+        return 200, result
 
     def _record(self, call: Call) -> None:
         with self._lock:
