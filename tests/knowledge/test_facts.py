@@ -16,9 +16,10 @@ CHAPTER_HEAD = re.compile(r"^[ \t]*第(\d)章[ \t]", flags=re.M)  # "第3章で�
 
 
 def squash(text: str) -> str:
-    # NFKC folds full-width digits and punctuation; whitespace goes because the PDF text breaks
-    # numbers across lines (e.g. "２０２\n４年").
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    # NFKC folds full-width digits and punctuation. Line breaks go because the PDF text breaks
+    # numbers across lines (e.g. "２０２\n４年"); other spaces stay, so a footnote mark stays
+    # apart from the number after it ("2 ２０１７" is 2 and 2017, not 22017).
+    return re.sub(r"[ \t]*\n[ \t]*", "", unicodedata.normalize("NFKC", text))
 
 
 def numbers_in(text: str) -> set[str]:
@@ -49,7 +50,8 @@ def sourced_paths() -> list[Path]:
 def test_numbers_in_helper_normalizes_width_and_separators():
     assert numbers_in("１１,５０５頭、約１２１，０００パック、１.７トン") == {"11505", "121000", "1.7"}
     assert numbers_in("11,505") == numbers_in("１１，５０５")
-    assert "3.2" in numbers_in("３．２％") and "2024" in numbers_in("２０２\n４年")
+    assert "3.2" in numbers_in("３．２％") and "2024" in numbers_in("２０２ \n４年")
+    assert numbers_in("2 ２０１７（平成２９）年") == {"2", "2017", "29"}
 
 
 def test_cited_text_restricts_to_the_named_chapters():
