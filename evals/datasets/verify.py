@@ -12,6 +12,7 @@ import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -123,12 +124,13 @@ def load_items(path: Path, split: str) -> tuple[list[Item], list[str]]:
     return items, problems
 
 
-def _product_forms() -> dict[str, list[str]]:
+@cache
+def product_forms() -> dict[str, tuple[str, ...]]:
+    """Surface forms of the key products, from the vocabulary ingest and bot share."""
     vocabulary = yaml.safe_load(VOCABULARY.read_text(encoding="utf-8"))["products"]
-    return {product: [f.lower() for f in vocabulary.get(product, [product])] for product in KEY_PRODUCTS}
+    return {product: tuple(f.lower() for f in vocabulary.get(product, [product])) for product in KEY_PRODUCTS}
 
 
-_FORMS = _product_forms()
 # Words that hold a product's form without being about it: 米国 is a country, 農林水産物 is all food.
 _NOT_A_PRODUCT = re.compile(r"米国|北米|南米|欧米|米ドル|農林水産物")
 # Section paths of the product chapter, e.g. "第4章 輸出基幹品目 > (3) 牛肉 > ..."
@@ -138,9 +140,11 @@ _PRODUCT_CHAPTER = re.compile(r"輸出基幹品目 > \(\d\) ([^ >]+)")
 def item_products(data: dict) -> set[str]:
     """Key products an item is about: its product chapter heading, its question and its conversation."""
     texts = [str(data.get("question", ""))]
-    texts += [str(turn.get("text", "")) for turn in data.get("conversation", []) if isinstance(turn, dict)]
+    conversation = data.get("conversation")
+    if isinstance(conversation, list):
+        texts += [str(turn.get("text", "")) for turn in conversation if isinstance(turn, dict)]
     text = _NOT_A_PRODUCT.sub("", unicodedata.normalize("NFKC", " ".join(texts)).lower())
-    products = {product for product, forms in _FORMS.items() if any(form in text for form in forms)}
+    products = {product for product, forms in product_forms().items() if any(form in text for form in forms)}
     chapter = _PRODUCT_CHAPTER.search(str(data.get("source", "")))
     if chapter and chapter.group(1) in KEY_PRODUCTS:
         products.add(chapter.group(1))
@@ -302,9 +306,13 @@ def ungradable_items(report: Report, corpus_dir: Path = DEFAULT_CORPUS) -> list[
     for item in report.items:
         data = item.data
         name = str(data.get("source", "")).partition(": ")[0]
-        if data.get("kind") == "unanswerable" or name not in texts:
+        facts, evidence = data.get("answer_facts"), data.get("evidence")
+        # unanswerable and malformed items are verify()'s business, not this check's
+        if data.get("kind") == "unanswerable" or name not in texts or not isinstance(evidence, str):
             continue
-        needles = [squash(data["evidence"])] + [squash(f) for f in data["answer_facts"]]
+        if not isinstance(facts, list) or not all(isinstance(f, str) for f in facts):
+            continue
+        needles = [squash(evidence)] + [squash(f) for f in facts]
         chunks = texts[name]
         if data["kind"] == "multi":
             missing = [n for n in needles if not any(n in chunk for chunk in chunks)]
