@@ -34,6 +34,7 @@ class SlackDouble:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
+    socket_url: str | None = None  # what apps.connections.open hands out (a local websocket double)
 
     # --- lifecycle ---
     def start(self) -> "SlackDouble":
@@ -177,6 +178,11 @@ class SlackDouble:
                 m.pop("metadata", None)
         found.sort(key=lambda m: float(m["ts"]))
         return {"ok": True, "messages": found, "has_more": False}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not self.socket_url:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_url}
 
     def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}

@@ -1,0 +1,66 @@
+"""/slack/events on the real web app: URL verification, Bolt's signature check, and Slack switched off."""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import httpx
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from bot import texts
+from bot.slack.http import attach_slack
+from tests.bot.slack.conftest import EXPORTER, PUBLIC_CHANNEL
+from tests.bot.slack.slack_double import BOT_USER_ID
+
+
+def test_url_verification_echoes_the_challenge(slack):
+    response = slack.post_json({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                                "type": "url_verification"})
+    assert response.status_code == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in response.text
+
+
+def _mention_event(double, text: str) -> dict:
+    message = double.add_user_message(PUBLIC_CHANNEL, f"<@{BOT_USER_ID}> {text}", EXPORTER)
+    return {"type": "app_mention", "channel": PUBLIC_CHANNEL, "user": EXPORTER, "text": message["text"],
+            "ts": message["ts"], "event_ts": message["ts"]}
+
+
+def test_wrong_secret_is_rejected_and_nothing_is_posted(slack, slack_double):
+    event = _mention_event(slack_double, "いちごを台湾に送るときの準備は？")
+    response = slack.event(event, secret="not-the-signing-secret")
+    assert response.status_code == 401
+    stale = slack.event(event, timestamp=int(time.time()) - 600)  # signed correctly, but 10 minutes old
+    assert stale.status_code == 401
+    # a valid request afterwards is answered; the rejected ones never reached a listener
+    slack.event(event)
+    slack_double.wait_for("chat.postMessage", channel=PUBLIC_CHANNEL, thread_ts=event["ts"])
+    assert len(slack_double.calls_to("reactions.add", timestamp=event["ts"])) == 1
+
+
+def test_unsigned_or_tampered_requests_are_rejected(slack, slack_server):
+    unsigned = httpx.post(slack_server.url + "/slack/events", json={"type": "url_verification", "challenge": "x"})
+    assert unsigned.status_code == 401
+    body = '{"type": "url_verification", "challenge": "x"}'
+    ts = str(int(time.time()))
+    from slack_sdk.signature import SignatureVerifier
+    from tests.bot.slack.conftest import SIGNING_SECRET
+
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
+    tampered = httpx.post(slack_server.url + "/slack/events", content=body.replace('"x"', '"y"'),
+                          headers={"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
+                                   "Content-Type": "application/json"})
+    assert tampered.status_code == 401
+
+
+def test_without_a_signing_secret_the_endpoint_says_slack_is_off(slack_services):
+    # Socket Mode only (app token, no signing secret): nothing may be accepted over HTTP
+    settings = slack_services.settings.model_copy(update={"slack_signing_secret": None, "slack_app_token": "xapp-1"})
+    services = dataclasses.replace(slack_services, settings=settings)
+    app = FastAPI()
+    attach_slack(app, services)
+    with TestClient(app) as client:
+        response = client.post("/slack/events", json={"type": "url_verification", "challenge": "x"})
+    assert response.status_code == 503
+    assert response.json() == {"detail": texts.SLACK_OFF}
