@@ -1,0 +1,416 @@
+/* Export-support assistant chat widget: one <script> tag adds a launcher button and a chat panel.
+ *
+ *   <script src="https://HOST/widget.js" data-api="https://HOST" data-title="..." defer></script>
+ *
+ * Everything lives in a Shadow DOM so the host page's CSS cannot reach in and ours cannot leak out.
+ * Vanilla JS, no build step, no external requests except to data-api. The UI strings are filled in by
+ * the server from bot/texts.py (the marker below), so the Japanese wording is reviewed in one place.
+ */
+(function () {
+  "use strict";
+
+  var TEXTS = /*@WIDGET_TEXTS@*/{};
+  var script = document.currentScript;
+  if (!script || window.__exportAssistantWidget) return; // one widget per page, even if pasted twice
+  window.__exportAssistantWidget = true;
+
+  var scriptOrigin = new URL(script.src, location.href).origin;
+  var API = (script.getAttribute("data-api") || scriptOrigin).replace(/\/+$/, "");
+  var TITLE = script.getAttribute("data-title") || TEXTS.title;
+  var CONSULT_DOC = script.getAttribute("data-consult-doc") || "contact-export-consultation";
+  var STORAGE_KEY = "export-assistant:conversation:" + API;
+
+  var CSS = [
+    ":host { all: initial !important; position: static !important; display: block !important; }",
+    ".root { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; font-family: 'Noto Sans CJK JP',",
+    "  'Hiragino Sans', 'Yu Gothic UI', 'Meiryo', system-ui, sans-serif; font-size: 16px; line-height: 1.6;",
+    "  color: #1a1a1a; text-align: left; letter-spacing: normal; }",
+    ".root *, .root *::before, .root *::after { box-sizing: border-box; }",
+    "button, textarea { font: inherit; color: inherit; letter-spacing: normal; }",
+    ".launcher { display: inline-flex; align-items: center; gap: 8px; border: 0; border-radius: 999px;",
+    "  padding: 12px 20px; background: #0b5394; color: #fff; font-weight: bold; cursor: pointer;",
+    "  box-shadow: 0 4px 14px rgba(0,0,0,.3); }",
+    ".launcher:hover { background: #083d6e; }",
+    ".launcher[hidden] { display: none; }",
+    ":focus-visible { outline: 3px solid #e0a800; outline-offset: 2px; }",
+    ".panel { position: fixed; right: 20px; bottom: 20px; width: 390px; max-width: calc(100vw - 40px);",
+    "  height: 620px; max-height: calc(100vh - 40px); display: flex; flex-direction: column; background: #fff;",
+    "  border: 1px solid #9aa9b9; border-radius: 12px; box-shadow: 0 10px 40px rgba(0,0,0,.35); overflow: hidden; }",
+    ".panel[hidden] { display: none; }",
+    "header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: #0b5394; color: #fff; }",
+    "header h2 { flex: 1; margin: 0; font-size: 17px; line-height: 1.3; color: #fff; font-weight: bold; }",
+    "header button { border: 1px solid rgba(255,255,255,.7); background: transparent; color: #fff; border-radius: 6px;",
+    "  padding: 4px 10px; cursor: pointer; font-size: 14px; }",
+    "header .close { font-size: 20px; line-height: 1; padding: 4px 10px; }",
+    ".log { flex: 1; overflow-y: auto; padding: 12px; background: #f6f8fb; }",
+    ".msg { margin: 0 0 12px; padding: 10px 12px; border-radius: 10px; max-width: 92%; overflow-wrap: anywhere; }",
+    ".msg.user { margin-left: auto; background: #dce8f7; }",
+    ".msg.bot { background: #fff; border: 1px solid #cfd8e3; }",
+    ".who { display: block; font-size: 12px; color: #3f4a56; margin-bottom: 2px; }",
+    ".text { white-space: pre-wrap; margin: 0; }",
+    ".status { color: #3f4a56; font-size: 14px; }",
+    ".examples { list-style: none; margin: 8px 0 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }",
+    ".examples button, .options button { width: 100%; text-align: left; border: 1px solid #0b5394; background: #fff;",
+    "  color: #0b4f8a; border-radius: 8px; padding: 8px 10px; cursor: pointer; font-size: 15px; }",
+    ".examples button:hover, .options button:hover { background: #eaf1fa; }",
+    ".options { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }",
+    ".options button { width: auto; }",
+    "a { color: #0b4f8a; }",
+    "sup a { text-decoration: none; font-weight: bold; }",
+    ".sources { margin: 10px 0 0; padding: 8px 0 0; border-top: 1px solid #dde3ea; font-size: 14px; }",
+    ".sources h3 { margin: 0 0 4px; font-size: 14px; }",
+    ".sources ol { margin: 0; padding-left: 1.4em; }",
+    ".asof, .disclaimer { margin: 8px 0 0; font-size: 13px; color: #3f4a56; }",
+    ".disclaimer { background: #fff8e1; border-left: 4px solid #b07d00; padding: 6px 8px; color: #4a3b00; }",
+    ".feedback { display: flex; align-items: center; gap: 6px; margin-top: 8px; font-size: 13px; color: #3f4a56; }",
+    ".feedback button { border: 1px solid #9aa9b9; background: #fff; border-radius: 6px; padding: 2px 10px;",
+    "  cursor: pointer; font-size: 16px; }",
+    ".feedback button[aria-pressed='true'] { background: #dce8f7; border-color: #0b5394; }",
+    ".feedback button:disabled { cursor: default; }",
+    ".error { margin: 0 12px 8px; padding: 8px 10px; border-radius: 8px; background: #fdecea; color: #8a1c12;",
+    "  border: 1px solid #e5a39c; font-size: 14px; }",
+    ".error:empty { display: none; }",
+    "form { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #dde3ea; background: #fff; }",
+    "textarea { flex: 1; min-height: 44px; max-height: 120px; resize: vertical; border: 1px solid #6b7a8a;",
+    "  border-radius: 8px; padding: 8px 10px; font-size: 16px; background: #fff; color: #1a1a1a; }",
+    ".send { border: 0; border-radius: 8px; padding: 0 16px; background: #0b5394; color: #fff; font-weight: bold;",
+    "  cursor: pointer; min-width: 64px; }",
+    ".send:disabled { background: #5d7690; cursor: progress; }",
+    "footer { padding: 6px 12px 10px; background: #fff; font-size: 13px; color: #3f4a56; }",
+    "footer a { font-weight: bold; }",
+    "footer p { margin: 2px 0 0; }",
+    ".sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;",
+    "  clip: rect(0,0,0,0); white-space: nowrap; border: 0; }",
+    "@media (max-width: 480px) {",
+    "  .root { right: 12px; bottom: 12px; }",
+    "  .panel { right: 0; bottom: 0; top: 0; left: 0; width: 100vw; max-width: 100vw; height: 100vh; height: 100dvh;",
+    "    max-height: none; border-radius: 0; border: 0; }",
+    "}"
+  ].join("\n");
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (name) {
+        if (name === "text") node.textContent = attrs[name];
+        else if (name === "hidden") node.hidden = !!attrs[name];
+        else node.setAttribute(name, attrs[name]);
+      });
+    }
+    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    return node;
+  }
+
+  function sourceUrl(path) {
+    // only our own relative source links become links; anything else is dropped rather than trusted
+    return typeof path === "string" && path.charAt(0) === "/" && path.charAt(1) !== "/" ? API + path : null;
+  }
+
+  function getConversation() {
+    try { return sessionStorage.getItem(STORAGE_KEY); } catch (e) { return null; }
+  }
+  function setConversation(id) {
+    try {
+      if (id) sessionStorage.setItem(STORAGE_KEY, id); else sessionStorage.removeItem(STORAGE_KEY);
+    } catch (e) { /* storage disabled: the conversation just does not survive a reload */ }
+  }
+
+  // --- DOM ---
+  var host = document.createElement("export-assistant-widget");
+  var shadow = host.attachShadow({ mode: "open" });
+  if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    shadow.adoptedStyleSheets = [sheet];
+  } else {
+    shadow.appendChild(el("style", { text: CSS }));
+  }
+
+  var launcher = el("button", {
+    type: "button", "class": "launcher", "aria-haspopup": "dialog", "aria-expanded": "false",
+    "aria-controls": "ea-panel", "aria-label": TEXTS.open
+  }, [el("span", { "aria-hidden": "true", text: "\uD83D\uDCAC" }), el("span", { text: TITLE })]);
+
+  var closeButton = el("button", { type: "button", "class": "close", "aria-label": TEXTS.close, text: "\u00D7" });
+  var newButton = el("button", { type: "button", "class": "new", text: TEXTS.new_conversation });
+  var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-label": TITLE, tabindex: "0" });
+  var errorBox = el("div", { "class": "error", role: "alert" });
+  var input = el("textarea", { id: "ea-input", rows: "2", placeholder: TEXTS.placeholder, maxlength: "2000" });
+  var sendButton = el("button", { type: "submit", "class": "send", text: TEXTS.send });
+  var form = el("form", { "aria-label": TEXTS.input_label }, [
+    el("label", { "for": "ea-input", "class": "sr-only", text: TEXTS.input_label }), input, sendButton
+  ]);
+  var consultLink = el("a", { href: sourceUrl("/sources/" + encodeURIComponent(CONSULT_DOC)), target: "_blank",
+    rel: "noopener", text: TEXTS.consult });
+  consultLink.appendChild(el("span", { "class": "sr-only", text: TEXTS.opens_new_tab }));
+  var footer = el("footer", null, [consultLink, el("p", { text: TEXTS.footer })]);
+  var panel = el("section", { id: "ea-panel", "class": "panel", role: "dialog", "aria-labelledby": "ea-title", hidden: true }, [
+    el("header", null, [el("h2", { id: "ea-title", text: TITLE }), newButton, closeButton]),
+    log, errorBox, form, footer
+  ]);
+  var root = el("div", { "class": "root", lang: "ja" }, [launcher, panel]);
+  shadow.appendChild(root);
+
+  var busy = false;
+
+  function greet() {
+    var list = el("ul", { "class": "examples" });
+    (TEXTS.examples || []).forEach(function (question) {
+      var button = el("button", { type: "button", text: question });
+      button.addEventListener("click", function () { ask(question); });
+      list.appendChild(el("li", null, [button]));
+    });
+    log.appendChild(el("div", { "class": "msg bot greeting" }, [
+      el("p", { "class": "text", text: TEXTS.greeting }),
+      el("p", { "class": "text", text: TEXTS.examples_lead }),
+      list
+    ]));
+  }
+
+  function open() {
+    panel.hidden = false;
+    launcher.hidden = true;
+    launcher.setAttribute("aria-expanded", "true");
+    input.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+
+  function showError(message) {
+    errorBox.textContent = message || "";
+  }
+
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // "...[1] ... [2]" → text with the markers as superscript links to the cited source sections
+  function renderAnswerText(target, text, citations) {
+    target.textContent = "";
+    var byNumber = {};
+    (citations || []).forEach(function (c) { byNumber[c.number] = c; });
+    var parts = String(text).split(/\[(\d+)\]/);
+    parts.forEach(function (part, i) {
+      if (i % 2 === 0) { if (part) target.appendChild(document.createTextNode(part)); return; }
+      var citation = byNumber[part];
+      var href = citation && sourceUrl(citation.url);
+      if (!href) { target.appendChild(document.createTextNode("[" + part + "]")); return; }
+      var link = el("a", { href: href, target: "_blank", rel: "noopener",
+        "aria-label": TEXTS.sources + " " + part + ": " + citation.title + " " + TEXTS.opens_new_tab, text: "[" + part + "]" });
+      target.appendChild(el("sup", null, [link]));
+    });
+  }
+
+  function renderCitations(bubble, citations) {
+    if (!citations || !citations.length) return;
+    var list = el("ol");
+    citations.forEach(function (c) {
+      var href = sourceUrl(c.url);
+      var label = c.title + (c.section ? " \u2014 " + c.section : "");
+      var item = el("li", { value: String(c.number) });
+      if (href) {
+        var link = el("a", { href: href, target: "_blank", rel: "noopener", "class": "source-link", text: label });
+        link.appendChild(el("span", { "class": "sr-only", text: TEXTS.opens_new_tab }));
+        item.appendChild(link);
+      } else {
+        item.appendChild(document.createTextNode(label));
+      }
+      if (c.as_of) item.appendChild(document.createTextNode("\uFF08" + TEXTS.as_of + ": " + c.as_of + "\uFF09"));
+      list.appendChild(item);
+    });
+    bubble.appendChild(el("div", { "class": "sources" }, [el("h3", { text: TEXTS.sources }), list]));
+  }
+
+  function renderFeedback(bubble, answerId) {
+    if (!answerId) return;
+    var note = el("span", { "class": "sr-only", role: "status" });
+    var box = el("div", { "class": "feedback" });
+    [["up", "\uD83D\uDC4D", TEXTS.helpful], ["down", "\uD83D\uDC4E", TEXTS.not_helpful]].forEach(function (spec) {
+      var button = el("button", { type: "button", "aria-label": spec[2], title: spec[2], "aria-pressed": "false",
+        "data-rating": spec[0], text: spec[1] });
+      button.addEventListener("click", function () {
+        box.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        button.setAttribute("aria-pressed", "true");
+        fetch(API + "/api/feedback", {
+          method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
+          body: JSON.stringify({ answer_id: answerId, rating: spec[0] })
+        }).then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+          note.className = "";
+          note.textContent = TEXTS.feedback_thanks;
+        }).catch(function () {
+          box.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+          button.setAttribute("aria-pressed", "false");
+          showError(navigator.onLine === false ? TEXTS.offline : TEXTS.error);
+        });
+      });
+      box.appendChild(button);
+    });
+    box.appendChild(note);
+    bubble.appendChild(box);
+  }
+
+  function renderDone(bubble, textNode, data) {
+    renderAnswerText(textNode, data.text, data.citations);
+    if (data.clarify_options && data.clarify_options.length) {
+      var options = el("div", { "class": "options", role: "group", "aria-label": TEXTS.clarify_lead });
+      data.clarify_options.forEach(function (option) {
+        var button = el("button", { type: "button", text: option });
+        button.addEventListener("click", function () { ask(option); });
+        options.appendChild(button);
+      });
+      bubble.appendChild(options);
+    }
+    renderCitations(bubble, data.citations);
+    if (data.as_of) bubble.appendChild(el("p", { "class": "asof", text: TEXTS.as_of + ": " + data.as_of }));
+    if (data.disclaimer) bubble.appendChild(el("p", { "class": "disclaimer", text: data.disclaimer }));
+    renderFeedback(bubble, data.answer_id);
+    if (data.conversation_id) setConversation(data.conversation_id);
+  }
+
+  function messageFor(status, body) {
+    // the server's message is already Japanese and more precise (e.g. how many seconds to wait)
+    if (body && typeof body.message === "string" && body.message) return body.message;
+    return status === 429 ? TEXTS.rate_limited : status === 503 ? TEXTS.overloaded
+      : status === 413 ? TEXTS.too_long : TEXTS.error;
+  }
+
+  // minimal SSE parser for a fetch() body: EventSource cannot POST
+  function readEvents(response, onEvent) {
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder("utf-8");
+    var buffer = "";
+    function dispatch(block) {
+      var name = "message";
+      var data = [];
+      block.split(/\r?\n/).forEach(function (line) {
+        if (!line || line.charAt(0) === ":") return;
+        var colon = line.indexOf(":");
+        var field = colon < 0 ? line : line.slice(0, colon);
+        var value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (field === "event") name = value;
+        else if (field === "data") data.push(value);
+      });
+      if (data.length) onEvent(name, data.join("\n"));
+    }
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) {
+          buffer += decoder.decode();
+          if (buffer.trim()) dispatch(buffer);
+          return;
+        }
+        buffer += decoder.decode(chunk.value, { stream: true });
+        var parts = buffer.split(/\r?\n\r?\n/);
+        buffer = parts.pop();
+        parts.forEach(dispatch);
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  function setBusy(value) {
+    busy = value;
+    sendButton.disabled = value;
+    log.setAttribute("aria-busy", value ? "true" : "false");
+  }
+
+  function ask(question) {
+    question = String(question || "").trim();
+    if (!question || busy) return false;
+    showError("");
+    if (navigator.onLine === false) { showError(TEXTS.offline); return false; }
+    log.appendChild(el("div", { "class": "msg user" }, [
+      el("span", { "class": "who sr-only", text: TEXTS.you }), el("p", { "class": "text", text: question })
+    ]));
+    var status = el("p", { "class": "status", text: TEXTS.thinking });
+    var textNode = el("p", { "class": "text answer-text" });
+    var bubble = el("div", { "class": "msg bot answer" }, [el("span", { "class": "who sr-only", text: TEXTS.assistant }), status, textNode]);
+    log.appendChild(bubble);
+    scrollDown();
+    setBusy(true);
+    var streamed = "";
+    var finished = false;
+
+    function fail(message) {
+      if (bubble.parentNode && !streamed) bubble.parentNode.removeChild(bubble);
+      showError(message);
+    }
+
+    fetch(API + "/api/ask/stream", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
+      credentials: "omit",
+      body: JSON.stringify({ question: question, conversation_id: getConversation() })
+    }).then(function (response) {
+      if (!response.ok || !response.body) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          fail(messageFor(response.status, body));
+        });
+      }
+      return readEvents(response, function (name, data) {
+        var payload;
+        try { payload = JSON.parse(data); } catch (e) { return; }
+        if (name === "status") {
+          status.textContent = payload.message || TEXTS.thinking;
+        } else if (name === "answer") {
+          streamed += payload.text || "";
+          textNode.textContent = streamed;
+          scrollDown();
+        } else if (name === "done") {
+          finished = true;
+          status.parentNode && status.parentNode.removeChild(status);
+          renderDone(bubble, textNode, payload);
+          scrollDown();
+        } else if (name === "error") {
+          finished = true;
+          fail(payload.message || TEXTS.error);
+        }
+      }).then(function () {
+        if (!finished) fail(TEXTS.error);
+      });
+    }).catch(function () {
+      fail(navigator.onLine === false ? TEXTS.offline : TEXTS.error);
+    }).then(function () {
+      setBusy(false);
+    });
+    return true;
+  }
+
+  // --- events ---
+  launcher.addEventListener("click", open);
+  closeButton.addEventListener("click", close);
+  newButton.addEventListener("click", function () {
+    setConversation(null);
+    log.textContent = "";
+    showError("");
+    greet();
+    input.focus();
+  });
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) { event.preventDefault(); close(); }
+  });
+  input.addEventListener("keydown", function (event) {
+    // Enter while an IME is composing kana confirms the conversion; it must never send
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+    event.preventDefault();
+    submit();
+  });
+  form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
+  window.addEventListener("offline", function () { showError(TEXTS.offline); });
+  window.addEventListener("online", function () { if (errorBox.textContent === TEXTS.offline) showError(""); });
+
+  function submit() {
+    // the text stays in the box when it could not be sent (busy, offline), so nothing typed is lost
+    if (ask(input.value)) input.value = "";
+  }
+
+  greet();
+  (document.body || document.documentElement).appendChild(host);
+})();
