@@ -6,6 +6,8 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,9 +89,9 @@ class RunningServer:
     app: FastAPI
 
 
-@pytest.fixture(scope="session")
-def slack_server(slack_settings: Settings, slack_services: Any):
-    app = make_app(slack_settings, slack_services)
+@contextmanager
+def serve(app: FastAPI) -> Iterator[RunningServer]:
+    """Run an ASGI app with uvicorn on a free loopback port for the duration of the block."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -98,9 +100,17 @@ def slack_server(slack_settings: Settings, slack_services: Any):
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield RunningServer(url=f"http://127.0.0.1:{port}", app=app)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield RunningServer(url=f"http://127.0.0.1:{port}", app=app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def slack_server(slack_settings: Settings, slack_services: Any):
+    with serve(make_app(slack_settings, slack_services)) as running:
+        yield running
 
 
 class SlackSender:

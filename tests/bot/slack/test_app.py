@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot import texts
+from bot.errors import IndexUnavailable
 from bot.feedback import FeedbackStore
 from bot.slack.blocks import ACTION_CONSULT, ACTION_FEEDBACK_UP, ACTION_SHARE
 from bot.slack.drafting import (
@@ -313,3 +314,34 @@ def test_draft_submission_post_only_does_not_save(slack, slack_double, slack_ser
     [post] = slack_double.wait_for("chat.postMessage", channel=PUBLIC_CHANNEL, thread_ts=question["ts"])
     assert post.args["text"].endswith("シンガポールやタイをご検討ください。")
     assert len(slack_services.curated) == before
+
+
+def test_a_mention_inside_an_answered_thread_is_answered_once(slack, slack_double):
+    first, _ = slack.mention(PUBLIC_CHANNEL, EXPORTER, "香港向けにカキを出荷できますか？")
+    wait_answer(slack_double, PUBLIC_CHANNEL, first["ts"])
+    # Slack sends both app_mention and message.channels for a mention; only one may be answered
+    again, _ = slack.mention(PUBLIC_CHANNEL, EXPORTER, "じゃあ台湾は？", thread_ts=first["ts"])
+    slack.event({"type": "message", "channel": PUBLIC_CHANNEL, "channel_type": "channel", "user": EXPORTER,
+                 "text": again["text"], "ts": again["ts"], "thread_ts": first["ts"], "event_ts": again["ts"]})
+    wait_answer(slack_double, PUBLIC_CHANNEL, first["ts"], count=2)
+    probe, _ = slack.message("D0PROBE3", EXPORTER, "いちごを台湾に送るときの準備は？", channel_type="im")
+    wait_answer(slack_double, "D0PROBE3", probe["ts"])
+    assert len(answers_in_thread(slack_double, PUBLIC_CHANNEL, first["ts"])) == 2
+    assert len(slack_double.calls_to("reactions.add", timestamp=again["ts"])) == 1
+
+
+def test_failure_becomes_an_apology_in_the_thread(slack_settings, slack_services, slack_double, tmp_path):
+    from bot.services import build_services
+    from tests.bot.slack.conftest import SlackSender, make_app, serve
+
+    # an index directory with nothing in it: the chain raises IndexUnavailable
+    broken_settings = slack_settings.model_copy(update={"index_dir": tmp_path / "no-index"})
+    broken = build_services(broken_settings, embedder=slack_services.embedder)
+    with serve(make_app(broken_settings, broken)) as server:
+        sender = SlackSender(server.url, slack_double)
+        message, response = sender.mention(PUBLIC_CHANNEL, EXPORTER, "香港向けにカキを出荷できますか？")
+        assert response.status_code == 200
+        [reply] = wait_answer(slack_double, PUBLIC_CHANNEL, message["ts"])
+    assert reply.args["text"] == IndexUnavailable.message_ja
+    assert "metadata" not in reply.args  # an apology is not a conversation turn
+    slack_double.wait_for("reactions.remove", timestamp=message["ts"])
