@@ -51,9 +51,15 @@ def decode_text(data: bytes, path: str) -> str:
         raise IngestError(path, "バイナリファイルのようです（テキストとして読めません）")
     for encoding in TEXT_ENCODINGS:
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        # Python's cp932 maps stray bytes (0xA0, 0xFD-0xFF) to private-use characters instead of
+        # failing: text full of them was not Shift_JIS at all.
+        private = sum(1 for c in text if "\ue000" <= c <= "\uf8ff")
+        if private and private > len(text) // 100:
+            continue
+        return text
     raise IngestError(path, "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）")
 
 

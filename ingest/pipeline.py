@@ -73,7 +73,7 @@ def doc_id_for(path: Path, root: Path | None = None) -> str:
 def _relative(path: Path, root: Path | None) -> Path:
     if root is not None:
         try:
-            base = root if root.is_dir() else root.parent
+            base = root.parent if root.is_file() else root
             return path.resolve().relative_to(base.resolve())
         except ValueError:
             pass

@@ -42,7 +42,10 @@ class _Form:
 
 
 def _is_katakana(ch: str) -> bool:
-    return "\u30a0" <= ch <= "\u30ff" or "\u31f0" <= ch <= "\u31ff" or ch == "ー"
+    """A letter of a katakana word (ー included; the separators ・ and ゠ are not letters)."""
+    if ch in "\u30fb\u30a0":
+        return False
+    return "\u30a1" <= ch <= "\u30ff" or "\u31f0" <= ch <= "\u31ff" or "\uff66" <= ch <= "\uff9f"
 
 
 @lru_cache(maxsize=8)
