@@ -56,7 +56,10 @@ class SlackResponder:
 
     def messages_for(self, answer: Answer, question: str, *, share: bool = False,
                      consult: bool = True) -> list[SlackMessage]:
-        return render_answer(answer, question, public_base_url=self.settings.public_base_url,
+        # buttons carry the question as the chain understood it (「じゃあ香港は？」 → the full question), so
+        # feedback is readable and 「チャンネルに共有」 can ask again without the thread
+        understood = answer.slots.get("question") or question
+        return render_answer(answer, understood, public_base_url=self.settings.public_base_url,
                              share=share, consult=consult)
 
     def post_answer(self, client: WebClient, channel: str, thread_ts: str | None, answer: Answer,

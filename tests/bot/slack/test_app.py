@@ -91,6 +91,9 @@ def test_follow_up_in_the_thread_carries_the_product_over(slack, slack_double):
     assert slots["country"] == "香港"
     assert slots["product"] == answers[0].args["metadata"]["event_payload"]["product"]
     assert slack_double.calls_to("conversations.replies", channel=PUBLIC_CHANNEL, ts=first["ts"])
+    # the buttons carry the question as understood, not the bare 「じゃあ香港は？」
+    value = json.loads(next(b for b in answers[1].args["blocks"] if b["type"] == "actions")["elements"][0]["value"])
+    assert "いちご" in value["q"] and "香港" in value["q"]
 
 
 def test_thread_the_bot_has_not_answered_is_left_alone(slack, slack_double):
@@ -216,7 +219,8 @@ def test_feedback_button_is_stored(slack, slack_double, slack_settings):
                           text=texts.SLACK_FEEDBACK_THANKS)
     entries = FeedbackStore(slack_settings.feedback_db).entries(answer_id=f"slack:{PUBLIC_CHANNEL}:{posted_ts}")
     assert [(e.rating, e.channel, e.user, e.question) for e in entries] == [
-        ("up", "slack", EXPORTER, "いちごを台湾に送るときの準備は？")]
+        ("up", "slack", EXPORTER, answer.args["metadata"]["event_payload"]["question"])]
+    assert entries[0].question.startswith("いちごを台湾に送るときの準備は")
     assert entries[0].answer_text == answer.args["text"]
 
 
