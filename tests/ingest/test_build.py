@@ -1,0 +1,189 @@
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ingest.build import LoadOutcome, build_index, index_documents
+from ingest.embedders import make_embedder
+from ingest.generations import generation_dirs, read_current
+from ingest.manifest import IndexMismatchError
+from ingest.reader import IndexReader
+
+
+def ids_of(hits):
+    return [chunk_id for chunk_id, _ in hits]
+
+
+def open_reader(index_dir, index_config):
+    return IndexReader.open(index_dir, index_config)
+
+
+def test_build_and_read_back_a_hand_made_corpus(tmp_path, make_indexed_document, index_config):
+    documents = [
+        make_indexed_document("oyster", ["香港は宮城県産の水産物の輸入を止めている", "ホタテは加熱用なら他市場へ出せる"]),
+        make_indexed_document("memo", ["内部限定カナリア: KANARIA-7731"], audience="internal"),
+    ]
+    report = index_documents(tmp_path, LoadOutcome(documents=documents), index_config)
+    assert (report.documents, report.chunks, report.generation) == (2, 3, "gen-000001")
+    assert sorted(report.added) == ["memo", "oyster"] and report.failures == []
+    reader = open_reader(tmp_path, index_config)
+    try:
+        assert list(reader.chunks) == ["oyster:1:0", "oyster:1:1", "memo:1:0"]
+        assert reader.chunks["oyster:1:1"].text == "ホタテは加熱用なら他市場へ出せる"
+        assert reader.documents["memo"].audience == "internal"
+        assert reader.sections("oyster")[0].text.startswith("香港は")
+        assert reader.manifest.document("oyster").content_hash == "sha-oyster-1"
+        assert ids_of(reader.dense_search(reader.embed_query("香港へカキを輸出したい"), 1)) == ["oyster:1:0"]
+    finally:
+        reader.close()
+
+
+def test_incremental_runs_replace_changed_delete_removed_and_skip_unchanged(tmp_path, make_indexed_document, index_config):
+    # a private cache, so "embedded" counts are this test's own and not earlier runs'
+    index_config = replace(index_config, embed_cache=tmp_path / "own-cache.sqlite")
+    first = [make_indexed_document("keep", ["変わらない文書の本文"]),
+             make_indexed_document("edit", ["古い版の説明：申請は窓口で受け付ける"]),
+             make_indexed_document("drop", ["あとで削除される文書"])]
+    assert index_documents(tmp_path, LoadOutcome(documents=first), index_config).embedded == 3
+
+    again = index_documents(tmp_path, LoadOutcome(documents=first), index_config)
+    assert again.embedded == 0 and again.generation == "gen-000001"
+    assert sorted(again.unchanged) == ["drop", "edit", "keep"]
+    assert not (again.added or again.updated or again.removed)
+    assert [path.name for path in generation_dirs(tmp_path) if path.name.startswith("gen-")] == ["gen-000001"]
+
+    second = [first[0], make_indexed_document("edit", ["新しい版の説明：申請はオンラインで受け付ける"], version="2"),
+              make_indexed_document("new", ["新しく加わった文書"])]
+    report = index_documents(tmp_path, LoadOutcome(documents=second), index_config)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (["new"], ["edit"], ["drop"], ["keep"])
+    assert report.embedded == 2 and report.generation == "gen-000002"
+    assert read_current(tmp_path) == "gen-000002"
+
+    reader = open_reader(tmp_path, index_config)
+    try:
+        assert sorted(reader.chunks) == ["edit:2:0", "keep:1:0", "new:1:0"]
+        assert sorted(reader.documents) == ["edit", "keep", "new"]
+        dense = ids_of(reader.dense_search(reader.embed_query("申請"), 10))
+        assert sorted(dense) == ["edit:2:0", "keep:1:0", "new:1:0"]  # nothing duplicated, nothing stale
+        assert ids_of(reader.lexical_search(reader.tokenize("オンライン"), 10)) == ["edit:2:0"]
+        assert reader.lexical_search(reader.tokenize("削除"), 10) == []
+    finally:
+        reader.close()
+
+    third = second[:2]
+    index_documents(tmp_path, LoadOutcome(documents=third), index_config)
+    # live + the one before it stay (a server may still read it); older ones go
+    assert [path.name for path in generation_dirs(tmp_path)] == ["gen-000002", "gen-000003"]
+
+
+def test_a_new_chunker_output_counts_as_an_update_even_with_the_same_source(tmp_path, make_indexed_document, index_config):
+    index_documents(tmp_path, LoadOutcome(documents=[make_indexed_document("doc", ["一つ目の文。二つ目の文。"])]), index_config)
+    rechunked = make_indexed_document("doc", ["一つ目の文。", "二つ目の文。"])
+    assert rechunked.content_hash == "sha-doc-1"
+    report = index_documents(tmp_path, LoadOutcome(documents=[rechunked]), index_config)
+    assert report.updated == ["doc"] and report.chunks == 2
+
+
+def test_building_onto_an_index_of_another_embedder_is_refused(tmp_path, make_indexed_document, index_config):
+    documents = [make_indexed_document("doc", ["本文"])]
+    index_documents(tmp_path, LoadOutcome(documents=documents), index_config)
+    manifest_path = tmp_path / "gen-000001" / "manifest.json"
+    data = json.loads(manifest_path.read_text())
+    data["embedder"] = {"name": "sentence-transformers:/models/other", "dim": 768}
+    manifest_path.write_text(json.dumps(data))
+    with pytest.raises(IndexMismatchError, match="sentence-transformers:/models/other"):
+        index_documents(tmp_path, LoadOutcome(documents=documents), index_config)
+    report = index_documents(tmp_path, LoadOutcome(documents=documents), index_config, rebuild=True)
+    assert report.added == ["doc"] and report.generation == "gen-000002"
+
+
+def test_a_file_that_fails_now_keeps_its_previous_version(tmp_path, make_indexed_document, index_config):
+    good = make_indexed_document("flaky", ["前回は読めた文書の本文"])
+    index_documents(tmp_path, LoadOutcome(documents=[good, make_indexed_document("other", ["別の文書"])]), index_config)
+    failed = LoadOutcome(documents=[make_indexed_document("other", ["別の文書・改訂"], version="2")],
+                         failures=[("flaky.md", "読めません")], failed_paths=[Path("flaky.md")])
+    report = index_documents(tmp_path, failed, index_config)
+    assert report.failures == [("flaky.md", "読めません")]
+    assert report.removed == [] and "flaky" in report.unchanged and report.updated == ["other"]
+    reader = open_reader(tmp_path, index_config)
+    try:
+        assert reader.chunks["flaky:1:0"].text == "前回は読めた文書の本文"
+        assert reader.sections("flaky")
+    finally:
+        reader.close()
+
+
+# --- through the real text half (ingest/pipeline.py) ---
+
+@pytest.fixture()
+def corpus_copy(tmp_path, small_corpus_dir):
+    pytest.importorskip("ingest.pipeline")
+    target = tmp_path / "corpus"
+    shutil.copytree(small_corpus_dir, target)
+    return target
+
+
+def test_build_index_from_files_reports_every_document(small_index_dir, small_corpus_dir, index_config):
+    reader = IndexReader.open(small_index_dir, index_config)
+    try:
+        assert len(reader.documents) == len(list(small_corpus_dir.glob("*.md")))
+        assert "contact-export-consultation" in reader.documents
+        assert reader.documents["internal-coordinator-notes"].audience == "internal"
+        assert all(chunk.doc_id in reader.documents for chunk in reader.chunks.values())
+    finally:
+        reader.close()
+
+
+def test_bad_files_are_reported_by_path_and_the_rest_indexed(tmp_path, corpus_copy, index_config):
+    (corpus_copy / "empty.md").write_text("")
+    (corpus_copy / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 200)
+    (corpus_copy / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    report = build_index([corpus_copy], tmp_path / "index", index_config)
+    failed = {path.split("/")[-1] for path, _ in report.failures}
+    assert failed == {"empty.md", "binary.txt", "broken.pdf"}
+    assert all(reason for _, reason in report.failures)
+    assert report.documents == 7
+
+
+def test_duplicate_doc_ids_fail_the_second_file(tmp_path, corpus_copy, index_config):
+    text = (corpus_copy / "sake-case.md").read_text()
+    (corpus_copy / "zz-sake-copy.md").write_text(text)  # same doc_id in its front matter
+    report = build_index([corpus_copy], tmp_path / "index", index_config)
+    assert len(report.failures) == 1
+    path, reason = report.failures[0]
+    assert path.endswith("zz-sake-copy.md") and "sake-case" in reason and "重複" in reason
+    assert report.documents == 7
+
+
+def test_removing_a_file_removes_its_document(tmp_path, corpus_copy, index_config):
+    build_index([corpus_copy], tmp_path / "index", index_config)
+    (corpus_copy / "sake-case.md").unlink()
+    report = build_index([corpus_copy], tmp_path / "index", index_config)
+    assert report.removed == ["sake-case"] and report.embedded == 0
+    reader = IndexReader.open(tmp_path / "index", index_config)
+    try:
+        assert "sake-case" not in reader.documents
+        assert not [c for c in reader.chunks.values() if c.doc_id == "sake-case"]
+        assert not [cid for cid, _ in reader.dense_search(reader.embed_query("酒蔵の海外展開"), 20)
+                    if cid not in reader.chunks]
+    finally:
+        reader.close()
+
+
+def test_embedder_is_recorded_and_a_sentence_transformers_index_builds(tmp_path, corpus_copy, index_config):
+    from tests.ingest.test_embedders import minilm_dir
+
+    spec = f"sentence-transformers:{minilm_dir()}"
+    config = replace(index_config, embedder=spec)
+    report = build_index([corpus_copy], tmp_path / "index", config)
+    assert report.failures == []
+    reader = IndexReader.open(tmp_path / "index", config)
+    try:
+        assert reader.manifest.embedder == make_embedder(spec).name and reader.manifest.dim == 384
+        assert reader.dense_search(reader.embed_query("sake brewery"), 3)
+    finally:
+        reader.close()
+    with pytest.raises(IndexMismatchError):
+        IndexReader.open(tmp_path / "index", index_config)
