@@ -64,10 +64,12 @@ def slugify(stem: str) -> str:
 
 
 def doc_id_for(path: Path, root: Path | None = None) -> str:
-    """The file stem, slugified; files in sub-folders of root get the folders as a prefix."""
-    relative = _relative(path, root)
-    parts = [*relative.parent.parts, relative.stem] if relative.parent != Path(".") else [relative.stem]
-    return slugify("-".join(parts))
+    """The file stem, slugified (knowledge/README.md: stems are unique across the whole folder).
+
+    Sub-folders do not enter the id, so moving a note between folders keeps its citations; two
+    files with the same stem are reported as duplicates by the index half.
+    """
+    return slugify(Path(path).stem)
 
 
 def _relative(path: Path, root: Path | None) -> Path:
@@ -177,10 +179,26 @@ def load_document(path: Path, root: Path | None = None) -> Document:
     return Document(meta=meta, text=text, content_hash=digest.hexdigest())
 
 
+def _without_title_heading(sections: list[Section], title: str) -> list[Section]:
+    """Drop a single top heading that repeats the document title (「# タイトル」 in a note).
+
+    The title already heads every chunk's indexed text; repeating it in the path only adds noise.
+    Anchors stay as detected, so they remain unique and stable.
+    """
+    tops = {s.path[0] for s in sections if s.path}
+    if len(tops) != 1 or _squashed(next(iter(tops))) != _squashed(title):
+        return sections
+    return [Section(path=s.path[1:], anchor=s.anchor, text=s.text) if s.path else s for s in sections]
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"\s+", "", nfkc(text))
+
+
 def chunk_document(doc: Document, config: IndexConfig) -> tuple[list[Section], list[Chunk]]:
     """Sections of the document and its chunks, tagged with products and countries."""
     meta = doc.meta
-    sections = detect_sections(doc.text)
+    sections = _without_title_heading(detect_sections(doc.text), meta.title)
     chunks: list[Chunk] = []
     for section in sections:
         for piece in chunk_text(section.text, config.chunk_chars, config.chunk_overlap_sentences):

@@ -50,7 +50,7 @@ def test_discover_files_recurses_sorted_and_skips_non_knowledge(knowledge: Path)
 def test_markdown_document_takes_its_metadata_from_front_matter(knowledge: Path):
     doc = load_document(knowledge / "rules" / "oyster_note.md", knowledge)
     meta = doc.meta
-    assert meta.doc_id == "rules-oyster_note"
+    assert meta.doc_id == "oyster_note"  # the stem: folders do not enter the id
     assert meta.title == "生食用カキの輸出メモ"
     assert meta.source_file == "rules/oyster_note.md"
     assert meta.source_url == "https://example.org/oyster-note"
@@ -130,8 +130,7 @@ def test_slugify_keeps_japanese_and_makes_paths_safe():
     assert slugify("miyagi_export_strategy_2025") == "miyagi_export_strategy_2025"
     assert slugify("和牛 輸出/メモ") == "和牛-輸出-メモ"
     assert slugify("Ｒｅｐｏｒｔ （案）") == "Report-案"
-    assert doc_id_for(Path("/k/rules/a b.md"), Path("/k")) == "rules-a-b"
-    assert doc_id_for(Path("/elsewhere/x.md"), Path("/k")) == "x"
+    assert doc_id_for(Path("/k/rules/a b.md"), Path("/k")) == "a-b"
 
 
 def test_chunk_document_carries_metadata_paths_and_tags(knowledge: Path):
@@ -145,7 +144,7 @@ def test_chunk_document_carries_metadata_paths_and_tags(knowledge: Path):
     assert [c.section_path for c in chunks] == [s.path for s in sections]
     assert [c.ordinal for c in chunks] == [0, 1, 2]
     logistics = chunks[2]
-    assert logistics.doc_id == "rules-oyster_note"
+    assert logistics.doc_id == "oyster_note"
     assert logistics.audience == "internal" and logistics.as_of == "2025-04-01"
     assert logistics.indexed_text.startswith("生食用カキの輸出メモ > 生食用カキの輸出 > 物流\n")
     # document products/countries, plus what the text mentions; タイミング is not タイ
@@ -160,7 +159,7 @@ def test_chunk_ids_are_stable_across_runs_and_unique(knowledge: Path):
     second = [c.chunk_id for c in chunk_document(load_document(path, knowledge), IndexConfig())[1]]
     assert first == second
     assert len(set(first)) == len(first)
-    assert all(re.fullmatch(r"rules-oyster_note-[0-9a-f]{12}", i) for i in first)
+    assert all(re.fullmatch(r"oyster_note-[0-9a-f]{12}", i) for i in first)
 
 
 def test_every_fixture_format_loads_and_chunks():
@@ -188,3 +187,14 @@ def test_the_real_strategy_chunks_within_size_with_product_tags():
     smaller = chunk_document(doc, IndexConfig(chunk_chars=200))[1]
     assert len(smaller) > len(chunks)
     assert all(len(c.text) <= 200 for c in smaller)
+
+
+def test_a_top_heading_that_repeats_the_title_is_not_repeated_in_paths(tmp_path: Path):
+    path = tmp_path / "rice-taiwan.md"
+    path.write_text(
+        "---\ntitle: 米の台湾向け輸出\n---\n# 米の台湾向け輸出\n\n概要の文です。\n\n## 手続き\n\n届出をします。\n",
+        encoding="utf-8",
+    )
+    sections, chunks = chunk_document(load_document(path), IndexConfig())
+    assert [(s.path, s.anchor) for s in sections] == [((), "s-1"), (("手続き",), "s-1-1")]
+    assert chunks[1].indexed_text == "米の台湾向け輸出 > 手続き\n届出をします。"

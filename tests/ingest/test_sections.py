@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.normalize import normalize_extracted_text, squash
 from ingest.sections import detect_headings, detect_sections
@@ -140,3 +142,21 @@ def test_short_circle_line_followed_by_circle_line_is_a_bullet_not_a_title():
     text = "① 事例\n○ 香港\n○ 台湾\n"
     headings = detect_headings(text)
     assert [h.title for h in headings] == ["① 事例"]
+
+
+# property: whatever the text, every line ends up as a heading or in exactly one section body
+
+_line = st.one_of(
+    st.sampled_from(["第1章 総論", "第2章 各論", "1 概要", "2 方針", "(1) 水産物", "(2) 米", "① これまで",
+                     "② 課題", "《取組例》", "【囲み】", "<目標1> 事業者", "○ 短い題", "○ 長い文です。", "# 見出し"]),
+    st.text(alphabet="輸出県産米牛肉あいう、。○(1)①《》 ", min_size=0, max_size=40),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_line, max_size=30).map("\n".join))
+def test_property_sections_cover_the_text_exactly_once(text):
+    sections = detect_sections(text, style="japanese")
+    rebuilt = "".join((s.path[-1] if s.path else "") + s.text for s in sections)
+    assert squash(rebuilt) == squash(text)
+    assert len({s.anchor for s in sections}) == len(sections)
