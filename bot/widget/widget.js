@@ -189,7 +189,7 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  // "...[1] ... [2]" → text with the markers as superscript links to the cited source sections
+  // "...[1] ... [2]" -> text with the markers as superscript links to the cited source sections
   function renderAnswerText(target, text, citations) {
     target.textContent = "";
     var byNumber = {};

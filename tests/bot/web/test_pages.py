@@ -1,0 +1,45 @@
+"""The widget script and demo page as served: strings from bot.texts filled in, no secrets, no CDNs."""
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi.testclient import TestClient
+
+from bot import texts
+from bot.web.pages import TEXTS_MARKER, WIDGET_DIR
+from tests.bot.web.conftest import COORDINATOR_TOKEN
+
+
+def test_widget_js_is_served_with_the_texts_filled_in(client: TestClient):
+    script = client.get("/widget.js")
+    assert script.status_code == 200
+    body = script.text
+    assert TEXTS_MARKER not in body
+    match = re.search(r"var TEXTS = (\{.*?\});\n", body)
+    assert json.loads(match.group(1)) == texts.WIDGET_TEXTS
+    assert body.isascii()  # safe on a Shift_JIS host page whatever charset it declares
+    assert "担当窓口に相談する" == json.loads(match.group(1))["consult"]
+
+
+def test_widget_needs_nothing_from_other_hosts_and_holds_no_secret(client: TestClient):
+    body = client.get("/widget.js").text
+    assert not re.search(r"https?://", body.replace("https://HOST", ""))
+    assert COORDINATOR_TOKEN not in body and "Authorization" not in body
+    # IME-safe Enter: composing keystrokes never send
+    assert "event.isComposing" in body and "keyCode === 229" in body
+
+
+def test_demo_embeds_the_widget_with_the_one_line_snippet(client: TestClient):
+    page = client.get("/demo")
+    assert page.status_code == 200
+    origin = str(client.base_url).rstrip("/")
+    assert f'<script src="{origin}/widget.js" data-api="{origin}" data-title="輸出相談アシスタント" defer></script>' in page.text
+    assert "{{ORIGIN}}" not in page.text
+    assert client.get("/demo.css").headers["content-type"].startswith("text/css")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/demo"
+
+
+def test_widget_source_keeps_all_japanese_in_bot_texts():
+    source = (WIDGET_DIR / "widget.js").read_text(encoding="utf-8")
+    assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", source)
