@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,8 @@ def load_pdf(data: bytes, path: str) -> LoadedFile:
 
     if not data.startswith(b"%PDF"):
         raise IngestError(path, "PDFとして読めません（ファイルが壊れているか、PDFではありません）")
+    # pypdf logs repair warnings ("EOF marker not found") itself; the reason goes in IngestError.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
