@@ -129,6 +129,11 @@ class IndexReader:
         mask = self._public_mask if audience == "public" else None
         return self._lexical.search(query_tokens, k, mask)
 
+    def known_terms(self, tokens: list[str]) -> set[str]:
+        """The tokens that occur somewhere in this generation's lexical index (for abstention)."""
+        vocabulary = self._lexical.bm25.vocab_dict
+        return {token for token in tokens if token in vocabulary}
+
     def close(self) -> None:
         self._store.close()
 
