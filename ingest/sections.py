@@ -27,7 +27,7 @@ class Heading:
     line_no: int
     level: int
     title: str
-    kind: str  # chapter | numbered | paren | circled | box | item | markdown
+    kind: str  # chapter | numbered | paren | circled | box | item | markdown | plain
     number: int | None = None
 
 
@@ -92,6 +92,31 @@ def _is_item_title(line: str, lines: list[str], no: int) -> bool:
     return False
 
 
+_PLAIN_NUMBERED = re.compile(r"^(\d{1,2})[.．]\s*(\S.{0,39})$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_ENDS_SENTENCE = re.compile(r"[。．！？!?、,:：]$")
+
+
+def _plain_headings(lines: list[str]) -> list[Heading]:
+    """Headings of an article without any markers (a blog post saved as text).
+
+    A heading is a short Japanese line that does not end a sentence and is followed by body
+    text; 「1. …」 lines of the same shape are sub-headings.
+    """
+    headings: list[Heading] = []
+    content = [(no, line.strip()) for no, line in enumerate(lines) if line.strip()]
+    for (no, line), (_, following) in zip(content, content[1:]):
+        if len(line) > 40 or _ENDS_SENTENCE.search(line) or not _CJK.search(line):
+            continue
+        if not (len(following) > 40 or following.endswith("。")):
+            continue
+        if m := _PLAIN_NUMBERED.match(line):
+            headings.append(Heading(no, 3, _clean_title(f"{m.group(1)}. {m.group(2)}"), "plain", int(m.group(1))))
+        else:
+            headings.append(Heading(no, 2, _clean_title(line), "plain"))
+    return headings
+
+
 def _markdown_headings(lines: list[str]) -> list[Heading]:
     headings: list[Heading] = []
     in_fence = False
@@ -105,13 +130,25 @@ def _markdown_headings(lines: list[str]) -> list[Heading]:
 
 
 def detect_headings(text: str, style: str = "auto") -> list[Heading]:
-    """Headings in reading order. style: "auto" (Markdown when # headings exist), "markdown", "japanese"."""
+    """Headings in reading order.
+
+    style: "auto" (Markdown when # headings exist, else the Japanese government layout, else plain
+    article headings), "markdown", "japanese" or "plain".
+    """
     lines = text.split("\n")
     if style == "auto":
         markdown = _markdown_headings(lines)
-        return markdown if markdown else _japanese_headings(lines)
+        if markdown:
+            return markdown
+        japanese = _japanese_headings(lines)
+        # Without numbered structure the document is an article: fall back to short plain lines.
+        if any(h.kind in ("chapter", "numbered", "paren", "circled") for h in japanese):
+            return japanese
+        return _plain_headings(lines) or japanese
     if style == "markdown":
         return _markdown_headings(lines)
+    if style == "plain":
+        return _plain_headings(lines)
     return _japanese_headings(lines)
 
 

@@ -118,6 +118,27 @@ def test_anchors_are_unique_url_safe_and_stable(strategy_text, strategy_sections
     assert [s.anchor for s in detect_sections(strategy_text)] == anchors
 
 
+def test_article_without_markers_gets_its_short_lines_as_headings():
+    path = CORPUS / "gunma_ppp_case.txt"
+    if not path.is_file():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    text = normalize_extracted_text(path.read_text(encoding="utf-8"))
+    sections = detect_sections(text)
+    titles = [s.path[-1] for s in sections if s.path]
+    assert "まとめ:希望に満ちた地方創生の未来へ" in titles
+    numbered = [s.path for s in sections if len(s.path) == 2]
+    assert [p[1][:2] for p in numbered] == ["1.", "2.", "3.", "4."]
+    assert all(p[0].startswith("他地域へのヒント") for p in numbered)
+    rebuilt = "".join((s.path[-1] if s.path else "") + s.text for s in sections)
+    assert squash(rebuilt) == squash(text)
+
+
+def test_plain_headings_are_only_a_fallback():
+    text = "はじめに\nこの文書は輸出の手順を説明するための試験用の文章で、四十文字を超える長さがあります。\n第1章 手順\n本文。"
+    assert [h.title for h in detect_headings(text)] == ["第1章 手順"]
+    assert [h.title for h in detect_headings(text, style="plain")] == ["はじめに", "第1章 手順"]
+
+
 def test_markdown_headings_nest_by_level_and_skip_code_blocks():
     text = "前書きの文。\n# 米\n本文A\n## 台湾向け\n本文B\n```\n# これは見出しではない\n```\n## 香港向け\n本文C\n# 牛肉\n本文D"
     sections = detect_sections(text)
