@@ -80,6 +80,11 @@ async def demo_css() -> Response:
     return Response((WIDGET_DIR / "demo.css").read_text(encoding="utf-8"), media_type="text/css; charset=utf-8")
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    return Response(status_code=204)  # browsers ask for it on every page; an empty answer, not a 404 in the log
+
+
 @router.get("/", include_in_schema=False)
 async def root() -> RedirectResponse:
     return RedirectResponse("/demo")

@@ -64,7 +64,7 @@
     ".disclaimer { background: #fff8e1; border-left: 4px solid #b07d00; padding: 6px 8px; color: #4a3b00; }",
     ".feedback { display: flex; align-items: center; gap: 6px; margin-top: 8px; font-size: 13px; color: #3f4a56; }",
     ".feedback button { border: 1px solid #9aa9b9; background: #fff; border-radius: 6px; padding: 2px 10px;",
-    "  cursor: pointer; font-size: 16px; }",
+    "  cursor: pointer; font-size: 13px; color: #1a1a1a; }",
     ".feedback button[aria-pressed='true'] { background: #dce8f7; border-color: #0b5394; }",
     ".feedback button:disabled { cursor: default; }",
     ".error { margin: 0 12px 8px; padding: 8px 10px; border-radius: 8px; background: #fdecea; color: #8a1c12;",
@@ -101,6 +101,22 @@
     return node;
   }
 
+  // drawn, not an emoji: machines without an emoji font would show a blank box
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "22");
+    svg.setAttribute("height", "22");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function sourceUrl(path) {
     // only our own relative source links become links; anything else is dropped rather than trusted
     return typeof path === "string" && path.charAt(0) === "/" && path.charAt(1) !== "/" ? API + path : null;
@@ -129,7 +145,7 @@
   var launcher = el("button", {
     type: "button", "class": "launcher", "aria-haspopup": "dialog", "aria-expanded": "false",
     "aria-controls": "ea-panel", "aria-label": TEXTS.open
-  }, [el("span", { "aria-hidden": "true", text: "\uD83D\uDCAC" }), el("span", { text: TITLE })]);
+  }, [chatIcon(), el("span", { text: TITLE })]);
 
   var closeButton = el("button", { type: "button", "class": "close", "aria-label": TEXTS.close, text: "\u00D7" });
   var newButton = el("button", { type: "button", "class": "new", text: TEXTS.new_conversation });
@@ -231,8 +247,9 @@
     var note = el("span", { "class": "sr-only", role: "status" });
     var box = el("div", { "class": "feedback" });
     [["up", "\uD83D\uDC4D", TEXTS.helpful], ["down", "\uD83D\uDC4E", TEXTS.not_helpful]].forEach(function (spec) {
-      var button = el("button", { type: "button", "aria-label": spec[2], title: spec[2], "aria-pressed": "false",
-        "data-rating": spec[0], text: spec[1] });
+      // the words are shown too: the emoji alone is a blank box where no emoji font is installed
+      var button = el("button", { type: "button", "aria-label": spec[2], "aria-pressed": "false",
+        "data-rating": spec[0], text: spec[1] + " " + spec[2] });
       button.addEventListener("click", function () {
         box.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
         button.setAttribute("aria-pressed", "true");

@@ -1,0 +1,165 @@
+"""A real headless Chromium drives the widget on /demo against a real uvicorn on loopback."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot import texts
+from bot.feedback import FeedbackStore
+from tests.bot.web.conftest import start_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+T = texts.WIDGET_TEXTS
+QUESTION = "カキは香港に輸出できますか"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (/usr/bin/chromium): apt-get install -y chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(repo_root: Path) -> Path:
+    path = repo_root / "var" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def open_demo(browser, url: str, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{url}/demo")
+    return context, page, problems
+
+
+def active_element_id(page) -> str | None:
+    return page.evaluate(
+        "() => { const a = document.activeElement; return a && a.shadowRoot && a.shadowRoot.activeElement"
+        " ? a.shadowRoot.activeElement.id || a.shadowRoot.activeElement.className : (a && a.tagName) }"
+    )
+
+
+def ask_and_wait(page, question: str):
+    page.get_by_role("textbox", name=T["input_label"]).fill(question)
+    page.get_by_role("textbox", name=T["input_label"]).press("Enter")
+    answer = page.locator(".msg.answer").last
+    answer.locator(".sources a").first.wait_for(state="visible", timeout=60000)
+    return answer
+
+
+def test_desktop_ask_stream_cite_and_open_the_source(browser, live_server, screenshots):
+    context, page, problems = open_demo(browser, live_server.url, 1280, 800)
+    launcher = page.get_by_role("button", name=T["open"])
+    # the host page's hostile CSS (serif, yellow dashed buttons) does not reach into the widget
+    style = launcher.evaluate("b => { const s = getComputedStyle(b); return [s.fontFamily, s.backgroundColor, s.borderTopStyle] }")
+    assert "Times" not in style[0] and style[1] == "rgb(11, 83, 148)" and style[2] == "none"
+    page.screenshot(path=str(screenshots / "desktop-1-closed.png"))
+
+    launcher.click()
+    assert active_element_id(page) == "ea-input"  # focus moves into the panel
+    dialog = page.get_by_role("dialog", name="輸出相談アシスタント")
+    assert dialog.is_visible()
+    assert page.get_by_role("button", name=T["examples"][1]).is_visible()
+    page.screenshot(path=str(screenshots / "desktop-2-open.png"))
+
+    box = page.get_by_role("textbox", name=T["input_label"])
+    box.fill("香港")
+    # Enter while an IME is composing must not send; Shift+Enter is a newline
+    box.evaluate("t => t.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', keyCode: 229, isComposing: true, bubbles: true, cancelable: true}))")
+    box.press("Shift+Enter")
+    assert page.locator(".msg.user").count() == 0
+    assert box.input_value() == "香港\n"
+
+    answer = ask_and_wait(page, QUESTION)
+    assert "香港" in answer.locator(".answer-text").inner_text()
+    assert answer.locator(".asof").inner_text().startswith(T["as_of"])
+    assert answer.locator(".disclaimer").is_visible()
+    assert page.locator(".log").get_attribute("aria-live") == "polite"
+    source_link = answer.locator(".sources a").first
+    href = source_link.get_attribute("href")
+    assert href.startswith(f"{live_server.url}/sources/oyster-hongkong#")
+    assert source_link.get_attribute("target") == "_blank"
+    conversation = page.evaluate("() => Object.entries(sessionStorage).find(([k]) => k.startsWith('export-assistant'))[1]")
+    assert len(conversation) == 32
+    page.screenshot(path=str(screenshots / "desktop-3-answer.png"))
+
+    answer.get_by_role("button", name=T["helpful"]).click()
+    answer.get_by_text(T["feedback_thanks"]).wait_for()
+    assert FeedbackStore(live_server.app.state.web.settings.feedback_db).entries(limit=5)[0].question == QUESTION
+
+    with page.expect_popup() as popup_info:
+        source_link.click()
+    source = popup_info.value
+    source.wait_for_load_state()
+    anchor = href.split("#")[1]
+    assert source.url.endswith(f"/sources/oyster-hongkong#{anchor}")
+    assert source.locator(f"section#{anchor}").is_visible()
+    assert "香港" in source.locator("h1").inner_text()
+    source.screenshot(path=str(screenshots / "desktop-4-source.png"), full_page=True)
+
+    # follow-up in the same conversation (kept in sessionStorage)
+    follow = ask_and_wait(page, "いちごを台湾に輸出するときの注意点は？")
+    assert follow.locator(".sources a").count() >= 1
+    assert page.evaluate("() => Object.entries(sessionStorage).find(([k]) => k.startsWith('export-assistant'))[1]") == conversation
+
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert active_element_id(page) == "launcher"  # focus back on the launcher
+    assert problems == []  # no CSP violation, no script error
+    context.close()
+
+
+def test_phone_width_panel_is_full_screen_and_answers(browser, live_server, screenshots):
+    context, page, problems = open_demo(browser, live_server.url, 375, 740)
+    page.get_by_role("button", name=T["open"]).click()
+    panel = page.get_by_role("dialog", name="輸出相談アシスタント").bounding_box()
+    assert (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, 375, 740)
+    page.screenshot(path=str(screenshots / "phone-1-open.png"))
+    page.get_by_role("button", name=T["examples"][1]).click()  # example questions are clickable
+    answer = page.locator(".msg.answer").last
+    answer.locator(".sources a").first.wait_for(state="visible", timeout=60000)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375  # nothing sticks out sideways
+    page.screenshot(path=str(screenshots / "phone-2-answer.png"))
+    consult = page.get_by_role("link", name=T["consult"])
+    assert consult.get_attribute("href") == f"{live_server.url}/sources/contact-export-consultation"
+    assert problems == []
+    context.close()
+
+
+def test_rate_limited_and_offline_messages(browser, make_app, screenshots):
+    server = start_server(make_app(rate_limit_per_minute=1))
+    try:
+        context, page, _ = open_demo(browser, server.url, 1024, 768)
+        page.get_by_role("button", name=T["open"]).click()
+        ask_and_wait(page, QUESTION)
+        box = page.get_by_role("textbox", name=T["input_label"])
+        box.fill("もう一度")
+        box.press("Enter")
+        alert = page.get_by_role("alert")
+        alert.filter(has_text="秒ほど待って").wait_for(timeout=30000)
+        page.screenshot(path=str(screenshots / "desktop-5-rate-limited.png"))
+        context.set_offline(True)
+        box.fill("オフラインの質問")
+        box.press("Enter")
+        alert.filter(has_text=T["offline"]).wait_for(timeout=30000)
+        assert box.input_value() == "オフラインの質問"  # nothing typed is lost
+        context.close()
+    finally:
+        server.stop()
