@@ -113,8 +113,65 @@ def load_pdf(data: bytes, path: str) -> LoadedFile:
     return LoadedFile(text, "pdf", data)
 
 
-_DROP_TAGS = ("script", "style", "nav", "header", "footer", "noscript", "template", "svg", "form")
-_BLOCK_TAGS = ("p", "li", "dt", "dd", "blockquote", "pre", "tr", "caption", "figcaption", "div", "section", "article")
+_DROP_TAGS = ("script", "style", "nav", "header", "footer", "noscript", "template", "svg", "form", "head")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Tags that start a new line; everything else is inline and flows into the current line.
+_BLOCK_TAGS = frozenset((
+    "p", "div", "section", "article", "main", "aside", "blockquote", "pre", "ul", "ol", "dl", "dt", "dd",
+    "table", "thead", "tbody", "tfoot", "caption", "figure", "figcaption", "address", "hr", "br", "body",
+))
+
+
+class _HtmlText:
+    """Walks an HTML tree into lines: headings → Markdown headings, li → bullets, tr → cells."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.buffer: list[str] = []
+
+    def flush(self) -> None:
+        text = re.sub(r"\s+", " ", "".join(self.buffer)).strip()
+        self.buffer = []
+        if text:
+            self.lines.extend([text, ""])
+
+    def walk(self, node) -> None:
+        from bs4 import Comment, NavigableString, Tag
+
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, NavigableString):
+                self.buffer.append(str(child))
+            elif isinstance(child, Tag):
+                self.element(child)
+
+    def element(self, tag) -> None:
+        name = tag.name
+        if name in _HEADINGS:
+            self.flush()
+            text = re.sub(r"\s+", " ", tag.get_text(" ")).strip()
+            if text:
+                # Markdown headings, so section detection works the same for every format
+                self.lines.extend(["", "#" * int(name[1]) + " " + text, ""])
+        elif name == "li":
+            self.flush()
+            self.walk(tag)
+            text = re.sub(r"\s+", " ", "".join(self.buffer)).strip()
+            self.buffer = []
+            if text:
+                self.lines.append("- " + text)
+        elif name == "tr":
+            self.flush()
+            cells = [re.sub(r"\s+", " ", cell.get_text(" ")).strip() for cell in tag.find_all(["th", "td"])]
+            if any(cells):
+                self.lines.append(" | ".join(cells))
+        elif name in _BLOCK_TAGS:
+            self.flush()
+            self.walk(tag)
+            self.flush()
+        else:
+            self.walk(tag)
 
 
 def load_html(data: bytes, path: str) -> LoadedFile:
@@ -123,33 +180,15 @@ def load_html(data: bytes, path: str) -> LoadedFile:
     if _looks_binary(data):
         raise IngestError(path, "バイナリファイルのようです（HTMLとして読めません）")
     soup = BeautifulSoup(data, "lxml")
+    title = soup.title.get_text(strip=True) if soup.title else ""
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
-    body = soup.body or soup
-    lines: list[str] = []
-    # Headings become Markdown headings so section detection works the same for every format.
-    for element in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", *_BLOCK_TAGS]):
-        if element.name in ("div", "section", "article") and element.find(["h1", "h2", "h3", "h4", "h5", "h6", *_BLOCK_TAGS]):
-            continue  # a container: its blocks are visited on their own
-        if element.find_parent(["p", "li", "dt", "dd", "pre", "tr", "h1", "h2", "h3", "h4", "h5", "h6"]):
-            continue  # nested inside a block already taken as a whole
-        if element.name == "tr":
-            text = " | ".join(cell.get_text(" ", strip=True) for cell in element.find_all(["th", "td"]))
-        else:
-            text = element.get_text(" " if element.name != "pre" else "", strip=element.name != "pre")
-        text = re.sub(r"[ \t\u3000]+", " ", text).strip()
-        if not text:
-            continue
-        if element.name[0] == "h" and element.name[1:].isdigit():
-            lines.extend(["", "#" * int(element.name[1]) + " " + text, ""])
-        elif element.name == "li":
-            lines.append("- " + text)
-        else:
-            lines.extend([text, ""])
-    text = "\n".join(lines)
+    walker = _HtmlText()
+    walker.walk(soup.body or soup)
+    walker.flush()
+    text = "\n".join(walker.lines)
     if not text.strip():
         raise IngestError(path, "HTMLに本文がありません")
-    title = soup.title.get_text(strip=True) if soup.title else ""
     return LoadedFile(text, "html", data, {"title": title} if title else {})
 
 

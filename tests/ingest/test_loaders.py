@@ -146,3 +146,14 @@ def test_a_directory_named_like_a_document_is_unreadable(tmp_path: Path):
     with pytest.raises(IngestError) as info:
         load_file(path)
     assert "読めません" in str(info.value)
+
+
+def test_html_text_outside_paragraphs_is_kept(tmp_path: Path):
+    path = tmp_path / "loose.html"
+    path.write_text(
+        "<html><body><div>導入の文です。<p>段落の文です。</p>続きの文です。<span>強調</span></div>"
+        "<!-- コメントは本文ではない --><ul><li>項目<b>太字</b></li></ul>末尾の文です。</body></html>",
+        encoding="utf-8",
+    )
+    lines = [line for line in load_file(path).text.split("\n") if line]
+    assert lines == ["導入の文です。", "段落の文です。", "続きの文です。強調", "- 項目太字", "末尾の文です。"]
