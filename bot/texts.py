@@ -63,6 +63,14 @@ def slack_consult_request(mention: str, user: str) -> str:
 def slack_coordinator_reply_header(user: str) -> str:
     return f"担当者 <@{user}> からの回答です："
 
+
+def slack_clarify_followup(country: str) -> str:
+    return f"{country}の場合は？"
+
+
+def slack_clarify_chosen(user: str, country: str) -> str:
+    return f"<@{user}> さんが「{country}」を選びました。"
+
 # --- web API and pages ---
 WEB_RATE_LIMITED = "短時間に多くの質問が送信されました。{seconds}秒ほど待ってから、もう一度お試しください。"
 WEB_OVERLOADED = "ただいま混み合っています。少し時間をおいて、もう一度お試しください。"

@@ -78,8 +78,8 @@ class SlackResponder:
             thread_ts = thread_ts or response.get("ts")
         return posted
 
-    def answer_in_thread(self, client: WebClient, question: SlackQuestion,
-                         conversation: list[Turn] | None = None) -> None:
+    def answer_in_thread(self, client: WebClient, question: SlackQuestion, conversation: list[Turn] | None = None,
+                         lead_blocks: list[dict[str, Any]] | None = None) -> None:
         """Answer in the thread; the asker's message wears 👀 meanwhile; any failure becomes an apology."""
         self._react(client, "reactions_add", question)
         try:
@@ -88,7 +88,7 @@ class SlackResponder:
                                         text=texts.SLACK_EMPTY_QUESTION)
                 return
             answer = self.ask(question, conversation)
-            self.post_answer(client, question.channel, question.thread_ts, answer, question.text)
+            self.post_answer(client, question.channel, question.thread_ts, answer, question.text, lead_blocks)
         except Exception as exc:
             self.apologize(client, question.channel, question.thread_ts, exc)
         finally:

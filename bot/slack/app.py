@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import TYPE_CHECKING, Any, Callable
 
 from slack_bolt import Ack, App, BoltResponse
@@ -14,6 +15,7 @@ from bot.feedback import FeedbackStore
 from bot.slack.answering import SlackQuestion, SlackResponder
 from bot.slack.audience import audience_for, is_coordinator, is_direct_message
 from bot.slack.blocks import (
+    ACTION_CLARIFY_PREFIX,
     ACTION_CONSULT,
     ACTION_FEEDBACK_DOWN,
     ACTION_FEEDBACK_UP,
@@ -171,6 +173,22 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
             log.warning("share failed: %s", exc)
             respond(text=responder.apology_text(exc), response_type="ephemeral", replace_original=False)
 
+    def answer_clarify_choice(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        # a click on a destination the chain offered = the follow-up 「<country>の場合は？」 in that thread
+        country = _button_value(action).get("c", "")
+        message = body.get("message") or {}
+        thread_ts = message.get("thread_ts") or message.get("ts")
+        channel, user = body["channel"]["id"], body["user"]["id"]
+        if not (country and thread_ts):
+            return
+        conversation = responder.conversation(client, channel, thread_ts, current_ts="9999999999.999999")
+        question = SlackQuestion(text=texts.slack_clarify_followup(country), user=user, channel=channel,
+                                 thread_ts=thread_ts)
+        lead = [{"type": "context", "elements": [
+            {"type": "mrkdwn", "text": texts.slack_clarify_chosen(user, country)}]}]
+        responder.answer_in_thread(client, question, conversation, lead_blocks=lead)
+
+    app.action(re.compile("^" + re.escape(ACTION_CLARIFY_PREFIX) + r"\d+$"))(ack=just_ack, lazy=[answer_clarify_choice])
     app.action(ACTION_FEEDBACK_UP)(ack=just_ack, lazy=[record_feedback])
     app.action(ACTION_FEEDBACK_DOWN)(ack=just_ack, lazy=[record_feedback])
     app.action(ACTION_CONSULT)(ack=just_ack, lazy=[consult_coordinator])
@@ -236,8 +254,13 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
     app.view(VIEW_CALLBACK_ID)(ack=check_submission, lazy=[submit_draft])
 
 
-def _button_question(action: dict[str, Any]) -> str:
+def _button_value(action: dict[str, Any]) -> dict[str, Any]:
     try:
-        return str(json.loads(action.get("value") or "{}").get("q", ""))
+        value = json.loads(action.get("value") or "{}")
     except ValueError:
-        return ""
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _button_question(action: dict[str, Any]) -> str:
+    return str(_button_value(action).get("q", ""))

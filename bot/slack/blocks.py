@@ -18,6 +18,8 @@ ACTION_FEEDBACK_UP = "feedback_up"
 ACTION_FEEDBACK_DOWN = "feedback_down"
 ACTION_CONSULT = "consult_coordinator"
 ACTION_SHARE = "share_to_channel"
+ACTION_CLARIFY_PREFIX = "clarify_country:"  # + option index: action ids must be unique within a block
+MAX_CLARIFY_BUTTONS = 10
 
 Block = dict[str, Any]
 
@@ -113,6 +115,18 @@ def action_block(question: str, *, share: bool = False, consult: bool = True) ->
     return {"type": "actions", "block_id": "answer_actions", "elements": elements}
 
 
+def clarify_block(answer: Answer) -> Block | None:
+    """One button per destination the chain offered, so answering its question back is one click."""
+    options = answer.clarify_options[:MAX_CLARIFY_BUTTONS]
+    if not options:
+        return None
+    return {"type": "actions", "block_id": "clarify_options", "elements": [
+        {"type": "button", "action_id": f"{ACTION_CLARIFY_PREFIX}{i}", "value": button_value({"c": option}),
+         "text": {"type": "plain_text", "text": option[:75], "emoji": True}}
+        for i, option in enumerate(options)
+    ]}
+
+
 def answer_body_blocks(answer: Answer, public_base_url: str) -> list[Block]:
     """The answer, its sources and the disclaimer, as sections that each fit the 3,000-char limit."""
     blocks: list[Block] = []
@@ -158,7 +172,8 @@ def render_answer(
     answer: Answer, question: str, *, public_base_url: str = "", share: bool = False, consult: bool = True
 ) -> list[SlackMessage]:
     """The messages to post for one answer (usually one; more only for very long answers)."""
-    tail = [action_block(question, share=share, consult=consult)]
+    clarify = clarify_block(answer) if not share else None  # ephemeral answers have no thread to follow up in
+    tail = ([clarify] if clarify else []) + [action_block(question, share=share, consult=consult)]
     return paginate(answer_body_blocks(answer, public_base_url), tail, fallback_text(answer))
 
 

@@ -33,7 +33,9 @@ from tests.bot.slack.conftest import (
 from tests.bot.slack.slack_double import BOT_USER_ID, Call
 
 CANARY = "KANARIA-7731"
-CANARY_QUESTION = "内部限定カナリアのコードは何ですか？"
+CANARY_QUESTION = "内部限定カナリアは？"
+# questions the small corpus answers (the chain's wording sensitivity is not what these tests are about)
+STRAWBERRY_TAIWAN = "台湾へいちごを送るとき、残留農薬基準はどうすればいい？"
 
 
 def all_text(call: Call) -> str:
@@ -62,7 +64,7 @@ def action_ids(call_args: dict[str, Any]) -> list[str]:
 # --- questions in channels, DMs and threads ---
 
 def test_mention_is_answered_in_a_thread_with_sources_and_eyes(slack, slack_double):
-    message, response = slack.mention(PUBLIC_CHANNEL, EXPORTER, "いちごを台湾に輸出するとき、残留農薬で注意することは？")
+    message, response = slack.mention(PUBLIC_CHANNEL, EXPORTER, STRAWBERRY_TAIWAN)
     assert response.status_code == 200
     [answer] = wait_answer(slack_double, PUBLIC_CHANNEL, message["ts"])
     sections = section_texts(answer)
@@ -78,7 +80,7 @@ def test_mention_is_answered_in_a_thread_with_sources_and_eyes(slack, slack_doub
 
 
 def test_follow_up_in_the_thread_carries_the_product_over(slack, slack_double):
-    first, _ = slack.mention(PUBLIC_CHANNEL, EXPORTER, "いちごを台湾に輸出するとき、残留農薬で注意することは？")
+    first, _ = slack.mention(PUBLIC_CHANNEL, EXPORTER, STRAWBERRY_TAIWAN)
     wait_answer(slack_double, PUBLIC_CHANNEL, first["ts"])
     # no mention: a plain message in a thread the bot has answered
     follow, response = slack.message(PUBLIC_CHANNEL, EXPORTER, "じゃあ香港は？", channel_type="channel",
@@ -349,3 +351,24 @@ def test_failure_becomes_an_apology_in_the_thread(slack_settings, slack_services
     assert reply.args["text"] == IndexUnavailable.message_ja
     assert "metadata" not in reply.args  # an apology is not a conversation turn
     slack_double.wait_for("reactions.remove", timestamp=message["ts"])
+
+
+def test_clarify_button_asks_the_follow_up_in_the_thread(slack, slack_double):
+    first, _ = slack.mention(PUBLIC_CHANNEL, EXPORTER, STRAWBERRY_TAIWAN)
+    [answer] = answers_in_thread(slack_double, PUBLIC_CHANNEL, first["ts"]) or \
+        wait_answer(slack_double, PUBLIC_CHANNEL, first["ts"])
+    # the small corpus never makes the chain ask back, so click the button a clarify answer would carry
+    slack.interaction({
+        "type": "block_actions", "user": {"id": EXPORTER}, "channel": {"id": PUBLIC_CHANNEL},
+        "container": {"type": "message", "message_ts": answer.response["ts"], "channel_id": PUBLIC_CHANNEL},
+        "message": {"type": "message", "ts": answer.response["ts"], "thread_ts": first["ts"],
+                    "text": answer.args["text"]},
+        "response_url": slack_double.response_url("clarify-1"), "trigger_id": "trig-cl-1",
+        "actions": [{"action_id": "clarify_country:1", "block_id": "clarify_options", "type": "button",
+                     "value": json.dumps({"c": "香港"}, ensure_ascii=False), "action_ts": "1.1"}],
+    })
+    wait_answer(slack_double, PUBLIC_CHANNEL, first["ts"], count=2)
+    follow = answers_in_thread(slack_double, PUBLIC_CHANNEL, first["ts"])[1]
+    slots = follow.args["metadata"]["event_payload"]
+    assert (slots["product"], slots["country"]) == ("いちご", "香港")
+    assert follow.args["blocks"][0]["elements"][0]["text"] == texts.slack_clarify_chosen(EXPORTER, "香港")

@@ -119,3 +119,15 @@ def test_draft_is_polite_and_lists_sources():
     assert texts.SLACK_DRAFT_SOURCES_LEAD in lines
     assert "[1] 資料1 > 第1章 > 概要（2024-08時点） https://bot.example.jp/sources/doc-1#s-1" in lines
     assert lines[-1] == texts.SLACK_DRAFT_CLOSING
+
+
+def test_clarify_options_become_buttons_in_threads_but_not_in_ephemeral_answers():
+    answer = Answer(text="どの国・地域への輸出をお考えですか？", clarify="どの国・地域への輸出をお考えですか？",
+                    clarify_options=["台湾", "香港", "タイ"], mode="clarify")
+    [message] = render_answer(answer, "q")
+    clarify = next(b for b in message.blocks if b.get("block_id") == "clarify_options")
+    assert [e["text"]["text"] for e in clarify["elements"]] == ["台湾", "香港", "タイ"]
+    assert [json.loads(e["value"]) for e in clarify["elements"]] == [{"c": "台湾"}, {"c": "香港"}, {"c": "タイ"}]
+    assert len({e["action_id"] for e in clarify["elements"]}) == 3  # unique within the block
+    [ephemeral] = render_answer(answer, "q", share=True)
+    assert not [b for b in ephemeral.blocks if b.get("block_id") == "clarify_options"]
