@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.errors import IngestError
+from ingest.normalize import drop_running_lines
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 TEXT_SUFFIXES = (".txt",)
@@ -107,7 +108,8 @@ def load_pdf(data: bytes, path: str) -> LoadedFile:
         raise IngestError(path, f"PDFが壊れていて読めません（{exc.__class__.__name__}）") from exc
     # Some writers (fpdf2 CID fonts, seen with Noto CJK) map glyphs to UTF-16 units that pypdf
     # returns as NUL + character: the NULs and other control bytes are noise, never content.
-    text = _CONTROL_CHARS.sub("", "\n".join(pages))
+    pages = drop_running_lines([_CONTROL_CHARS.sub("", page) for page in pages])
+    text = "\n".join(pages)
     if not text.strip():
         raise IngestError(path, "PDFからテキストを取り出せません（画像だけのPDFの可能性があります）")
     return LoadedFile(text, "pdf", data)

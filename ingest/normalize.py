@@ -72,6 +72,45 @@ def is_furniture(line: str) -> bool:
     return _DRAFT_MARKERS.sub("", stripped) == "" and _DRAFT_MARKERS.search(stripped) is not None
 
 
+def _page_line_key(line: str) -> str:
+    key = squash(nfkc(line))
+    # a page number ("- 3 -", "3 / 12", "Page 3") differs on every page: mask its digits; longer
+    # lines keep them, so body lines that differ only in a figure are never taken for furniture
+    if len(re.sub(r"\d+", "", key)) <= 6:
+        return re.sub(r"\d+", "#", key)
+    return key
+
+
+def drop_running_lines(pages: list[str], edge_lines: int = 2) -> list[str]:
+    """Remove running headers/footers: lines at a page's top or bottom that recur on most pages.
+
+    A line counts when it appears (digits masked) among the first or last `edge_lines` non-empty
+    lines of at least 3 pages and of at least half of them; body text never repeats like that.
+    """
+    if len(pages) < 3:
+        return list(pages)
+    edges: list[set[str]] = []
+    for page in pages:
+        content = [line for line in page.split("\n") if line.strip()]
+        edges.append({_page_line_key(line) for line in content[:edge_lines] + content[-edge_lines:]})
+    counts: dict[str, int] = {}
+    for keys in edges:
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    running = {key for key, n in counts.items() if key and n >= 3 and n * 2 >= len(pages)}
+    if not running:
+        return list(pages)
+    cleaned = []
+    for page in pages:
+        lines = page.split("\n")
+        content_idx = [i for i, line in enumerate(lines) if line.strip()]
+        edge_idx = set(content_idx[:edge_lines] + content_idx[-edge_lines:])
+        cleaned.append("\n".join(
+            line for i, line in enumerate(lines) if not (i in edge_idx and _page_line_key(line) in running)
+        ))
+    return cleaned
+
+
 def _lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 

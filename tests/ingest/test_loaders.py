@@ -8,7 +8,7 @@ import pytest
 
 from ingest.errors import IngestError
 from ingest.loaders import load_file
-from tests.fixtures.docs.make_fixtures import find_japanese_font, write_docx, write_japanese_pdf
+from tests.fixtures.docs.make_fixtures import find_japanese_font, write_docx, write_japanese_pdf, write_paged_pdf
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 
@@ -59,6 +59,18 @@ def test_pdf_generated_now_with_a_japanese_font(tmp_path: Path):
     text = load_file(path).text
     assert "県産のいちごと日本酒を台湾へ輸出する" in text
     assert "(1) 必要な書類" in text
+
+
+def test_running_header_and_page_numbers_of_a_real_pdf_are_dropped(tmp_path: Path):
+    font = find_japanese_font()
+    if font is None:
+        pytest.skip("no Japanese font installed (apt-get install -y fonts-noto-cjk)")
+    bodies = ["米の輸出は増えています。", "牛肉の輸出は台湾向けが中心です。", "いちごは空輸します。", "日本酒は欧米でも人気です。"]
+    path = write_paged_pdf(tmp_path / "paged.pdf", font, "輸出の手引き(試験版)", bodies)
+    text = load_file(path).text
+    assert all(body in text for body in bodies)
+    assert "輸出の手引き" not in text
+    assert "- 3 -" not in text
 
 
 def test_html_headings_become_markdown_and_page_chrome_is_dropped():

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ingest.normalize import (
     continues_on_next_line,
+    drop_running_lines,
     is_furniture,
     nfkc,
     normalize_extracted_text,
@@ -84,6 +85,18 @@ def test_is_furniture_recognises_layout_lines_only():
     assert not is_furniture("図り、輸出を拡大します。")
     assert not is_furniture("表1に示すとおり、輸出額は増えました。")
     assert not is_furniture("15")
+
+
+def test_running_headers_and_footers_repeated_on_most_pages_are_dropped():
+    pages = [f"輸出の手引き 2025\n本文{n}の一行目です。\n本文{n}の二行目です。\n{n} / 4" for n in range(1, 5)]
+    cleaned = drop_running_lines(pages)
+    assert cleaned == [f"本文{n}の一行目です。\n本文{n}の二行目です。" for n in range(1, 5)]
+    # two pages are too few to tell a running header from content
+    assert drop_running_lines(pages[:2]) == pages[:2]
+    # a line repeated in the middle of pages is content, not a header
+    heads = ["米の話", "牛肉の話", "いちごの話", "日本酒の話"]
+    middle = [f"{h}\n{h}を続けます。\n同じ文です。\n{h}のまとめです。\n{h}はここまで。" for h in heads]
+    assert drop_running_lines(middle) == middle
 
 
 def test_runs_of_blank_lines_collapse_in_markup_text():
