@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api")
 
 _ERRORS = {
+    400: {"model": ErrorResponse, "description": "本文を読み取れない（JSON として不正な文字コードなど）"},
     401: {"model": ErrorResponse, "description": "認証トークンが正しくない"},
     413: {"model": ErrorResponse, "description": "質問が長すぎる"},
     422: {"model": ErrorResponse, "description": "質問が空、または形式が正しくない"},
@@ -101,7 +102,7 @@ async def ask_stream(
 @router.post(
     "/feedback",
     response_model=FeedbackResponse,
-    responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+    responses={code: _ERRORS[code] for code in (400, 413, 422, 429)} | {404: {"model": ErrorResponse}},
     dependencies=[Depends(rate_limit)],
 )
 async def feedback(body: FeedbackRequest, state: WebState = Depends(get_state)) -> FeedbackResponse:

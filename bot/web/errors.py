@@ -99,7 +99,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         messages = {404: texts.WEB_NOT_FOUND, 405: texts.WEB_METHOD_NOT_ALLOWED, 413: texts.WEB_BODY_TOO_LARGE}
         message = messages.get(error.status_code, texts.WEB_INVALID_REQUEST if error.status_code < 500 else texts.WEB_INTERNAL_ERROR)
-        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(error.status_code, "http_error")
+        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
+            error.status_code, "http_error"
+        )
         return _json(error.status_code, ErrorResponse(code=code, message=message), dict(error.headers or {}))
 
     app.add_exception_handler(WebError, on_error)
