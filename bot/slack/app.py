@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import texts
 from bot.feedback import FeedbackStore
@@ -21,6 +22,7 @@ from bot.slack.blocks import (
     ACTION_FEEDBACK_UP,
     ACTION_SHARE,
     draft_reply_text,
+    escape_mrkdwn,
 )
 from bot.slack.dedupe import SeenEvents
 from bot.slack.drafting import (
@@ -145,8 +147,9 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
         rating = "up" if action["action_id"] == ACTION_FEEDBACK_UP else "down"
         feedback.record(answer_id=f"slack:{channel}:{message_ts}", rating=rating, channel="slack", user=user,
                         question=_button_question(action), answer_text=message.get("text", ""))
-        thread_ts = message.get("thread_ts") or message.get("ts")
-        client.chat_postEphemeral(channel=channel, user=user, text=texts.SLACK_FEEDBACK_THANKS, thread_ts=thread_ts)
+        # in the answer's thread when it has one; a top-level (shared) answer gets the thanks in the channel
+        client.chat_postEphemeral(channel=channel, user=user, text=texts.SLACK_FEEDBACK_THANKS,
+                                  thread_ts=message.get("thread_ts"))
 
     def consult_coordinator(body: dict[str, Any], client: WebClient) -> None:
         message = body.get("message") or {}
@@ -200,7 +203,13 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
         if not is_coordinator(user, settings):
             client.chat_postEphemeral(channel=channel, user=user, text=texts.SLACK_DRAFT_REFUSED)
             return
-        opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view())
+        try:
+            opened = client.views_open(trigger_id=body["trigger_id"], view=loading_view())
+        except SlackApiError as exc:
+            # the trigger expires after 3 s; if we missed it, say so rather than leave the click unanswered
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            client.chat_postEphemeral(channel=channel, user=user, text=texts.SLACK_APOLOGY)
+            return
         view_id = opened["view"]["id"]
         message = body.get("message") or {}
         text = strip_mentions(message.get("text", ""))
@@ -235,7 +244,8 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
             return
         if submission.post:
             client.chat_postMessage(channel=submission.channel, thread_ts=submission.thread_ts,
-                                    text=f"{texts.slack_coordinator_reply_header(user)}\n{submission.text}",
+                                    # escaped: a draft quoting a document must not become <!channel>
+                                    text=f"{texts.slack_coordinator_reply_header(user)}\n{escape_mrkdwn(submission.text)}",
                                     unfurl_links=False)
         if submission.save:
             draft = drafts.get(submission.draft_id)

@@ -10,7 +10,7 @@ import pytest
 from bot import texts
 from bot.errors import IndexUnavailable
 from bot.feedback import FeedbackStore
-from bot.slack.blocks import ACTION_CONSULT, ACTION_FEEDBACK_UP, ACTION_SHARE
+from bot.slack.blocks import ACTION_CONSULT, ACTION_FEEDBACK_UP, ACTION_SHARE, escape_mrkdwn
 from bot.slack.drafting import (
     BLOCK_ACTIONS,
     BLOCK_QUESTION,
@@ -299,7 +299,7 @@ def test_draft_modal_then_post_in_thread_and_save_as_curated(slack, slack_double
     ok = slack.interaction(_submission(view, question["text"], edited, [OPTION_POST, OPTION_SAVE]))
     assert ok.status_code == 200 and ok.text == ""  # closes the modal
     [post] = slack_double.wait_for("chat.postMessage", channel=PUBLIC_CHANNEL, thread_ts=question["ts"])
-    assert post.args["text"] == f"{texts.slack_coordinator_reply_header(COORDINATOR)}\n{edited}"
+    assert post.args["text"] == f"{texts.slack_coordinator_reply_header(COORDINATOR)}\n{escape_mrkdwn(edited)}"
     saved = slack_double.wait_for("chat.postEphemeral", user=COORDINATOR)[-1]
     assert saved.args["text"].startswith("確認済み回答として保存しました")
 
@@ -316,9 +316,9 @@ def test_draft_submission_post_only_does_not_save(slack, slack_double, slack_ser
     [opened] = slack_double.wait_for("views.open", trigger_id="trig-draft-2")
     before = len(slack_services.curated)
     view = slack_double.wait_for("views.update", view_id=opened.response["view"]["id"])[0].args["view"]
-    slack.interaction(_submission(view, question["text"], "シンガポールやタイをご検討ください。", [OPTION_POST]))
+    slack.interaction(_submission(view, question["text"], "<!channel> シンガポールやタイをご検討ください。", [OPTION_POST]))
     [post] = slack_double.wait_for("chat.postMessage", channel=PUBLIC_CHANNEL, thread_ts=question["ts"])
-    assert post.args["text"].endswith("シンガポールやタイをご検討ください。")
+    assert post.args["text"].endswith("\n&lt;!channel&gt; シンガポールやタイをご検討ください。")
     assert len(slack_services.curated) == before
 
 
