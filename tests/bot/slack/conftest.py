@@ -53,7 +53,7 @@ def slack_settings(small_index_dir: Path, slack_double: SlackDouble, tmp_path_fa
         slack_internal_channel_ids=[INTERNAL_CHANNEL],
         feedback_db=tmp / "feedback.sqlite3",
         curated_answers_path=tmp / "curated.jsonl",
-        rate_limit_per_minute=10000,
+        # the web API's default rate limit stays on: Slack's requests must not be subject to it
     )
 
 
