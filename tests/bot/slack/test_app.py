@@ -374,3 +374,25 @@ def test_clarify_button_asks_the_follow_up_in_the_thread(slack, slack_double):
     slots = follow.args["metadata"]["event_payload"]
     assert (slots["product"], slots["country"]) == ("いちご", "香港")
     assert follow.args["blocks"][0]["elements"][0]["text"] == texts.slack_clarify_chosen(EXPORTER, "香港")
+
+
+def test_start_up_calls_no_slack_api(slack_settings, slack_services):
+    # many prefecture networks block slack.com: building the app and mounting it must not call the Web API
+    import dataclasses
+
+    from fastapi import FastAPI
+
+    from bot.slack.app import build_bolt_app
+    from bot.slack.http import attach_slack
+    from tests.bot.slack.slack_double import SlackDouble
+
+    quiet = SlackDouble().start()
+    try:
+        services = dataclasses.replace(
+            slack_services, settings=slack_settings.model_copy(update={"slack_api_base_url": quiet.api_url}))
+        app = build_bolt_app(services)
+        attach_slack(FastAPI(), services)
+        assert app.client.base_url == quiet.api_url
+        assert quiet.calls == []
+    finally:
+        quiet.stop()
