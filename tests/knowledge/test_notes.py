@@ -133,3 +133,28 @@ def test_readme_explains_the_fields():
     text = (KNOWLEDGE / "README.md").read_text(encoding="utf-8")
     for field in REQUIRED + ("source_file", "source_url"):
         assert field in text
+
+
+def test_notes_go_through_the_real_ingest_pipeline():
+    """Every note loads and chunks with ingest's own loader; front matter reaches the chunks."""
+    from ingest.config import IndexConfig
+    from ingest.pipeline import chunk_document, discover_files, load_document
+
+    paths = discover_files([KNOWLEDGE])
+    assert KNOWLEDGE / "README.md" not in paths
+    assert sorted(paths) == note_paths()
+    chunks = []
+    for path in paths:
+        doc = load_document(path, KNOWLEDGE)
+        note = load_note(path)
+        assert doc.meta.doc_id == path.stem
+        assert doc.meta.audience == note.meta["audience"] and doc.meta.kind == note.meta["kind"]
+        assert set(note.meta["products"]) <= set(doc.meta.products)
+        _, doc_chunks = chunk_document(doc, IndexConfig())
+        assert doc_chunks, f"{path.name} makes no chunks"
+        # The top heading repeats the title, so ingest drops it: paths start at the ## headings.
+        assert all(not c.section_path or c.section_path[0] != note.meta["title"] for c in doc_chunks), path.name
+        chunks.extend(doc_chunks)
+    for phrase in INTERNAL_ONLY_PHRASES:
+        holders = {c.audience for c in chunks if phrase in c.text}
+        assert holders == {"internal"}, f"{phrase!r} found in chunks of audience {holders}"
