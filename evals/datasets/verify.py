@@ -1,6 +1,6 @@
 """Check the evaluation datasets (schema, kinds, facts found in the corpus, coverage) and print counts.
 
-Usage: python -m evals.datasets.verify [--datasets DIR] [--corpus DIR] [--chunks]
+Usage: python -m evals.datasets.verify [--datasets DIR] [--corpus DIR] [--chunks] [--knowledge DIR]
 Exits 1 when any item breaks the schema or names a fact, evidence or heading the source does not hold.
 """
 from __future__ import annotations
@@ -323,6 +323,23 @@ def ungradable_items(report: Report, corpus_dir: Path = DEFAULT_CORPUS) -> list[
     return problems
 
 
+def facts_missing_from_notes(report: Report, knowledge_dir: Path) -> list[str]:
+    """Warnings for facts the knowledge/ notes never state in the same words.
+
+    The notes restate the corpus in their own words and sit in the same index, so an answer built
+    from a note must carry the fact too: 全国第2位 in the strategy is 全国2位 in a note, and only "2位"
+    matches both.
+    """
+    notes = squash("\n".join(p.read_text(encoding="utf-8") for p in sorted(knowledge_dir.rglob("*.md")))).lower()
+    return [
+        f"{item.where}: fact {fact!r} is in no knowledge/ note"
+        for item in report.items
+        if isinstance(item.data.get("answer_facts"), list)
+        for fact in item.data["answer_facts"]
+        if isinstance(fact, str) and squash(fact).lower() not in notes
+    ]
+
+
 def _coverage_problems(report: Report) -> list[str]:
     problems = []
     counts = report.counts()
@@ -383,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--chunks", action="store_true", help="also chunk the corpus with ingest/ and check every item is gradable"
     )
+    parser.add_argument(
+        "--knowledge", type=Path, help="warn about facts no note in this folder (e.g. knowledge/) states verbatim"
+    )
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus folder not found: {args.corpus}", file=sys.stderr)
@@ -390,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     report = verify(args.datasets, args.corpus)
     if args.chunks:
         report.problems += ungradable_items(report, args.corpus)
+    if args.knowledge:
+        report.warnings += facts_missing_from_notes(report, args.knowledge)
     print_report(report)
     return 1 if report.problems else 0
 
