@@ -48,7 +48,12 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def decode_text(data: bytes, path: str) -> str:
-    """Decode plain text: UTF-8 (BOM or not), else CP932/Shift_JIS; a clear error otherwise."""
+    """Decode plain text: UTF-8 (BOM or not), UTF-16 with BOM, else CP932/Shift_JIS; a clear error otherwise."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows "Unicode" text: NULs are expected
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise IngestError(path, "UTF-16 のテキストとして読めません（ファイルが壊れています）") from exc
     if _looks_binary(data):
         raise IngestError(path, "バイナリファイルのようです（テキストとして読めません）")
     for encoding in TEXT_ENCODINGS:

@@ -28,7 +28,8 @@ def test_plain_text_utf8_with_and_without_bom_and_shift_jis(tmp_path: Path):
     (tmp_path / "plain.txt").write_bytes(sentence.encode("utf-8"))
     (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + sentence.encode("utf-8"))
     (tmp_path / "sjis.txt").write_bytes(sentence.encode("cp932"))
-    for name in ("plain.txt", "bom.txt", "sjis.txt"):
+    (tmp_path / "utf16.txt").write_bytes(sentence.encode("utf-16"))  # with BOM, as Windows writes it
+    for name in ("plain.txt", "bom.txt", "sjis.txt", "utf16.txt"):
         loaded = load_file(tmp_path / name)
         assert loaded.text == sentence, name
         assert loaded.extracted
