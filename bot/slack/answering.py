@@ -46,7 +46,12 @@ class SlackResponder:
         return self.services.chain.ask(question.text, conversation or [], audience)
 
     def conversation(self, client: WebClient, channel: str, thread_ts: str, current_ts: str) -> list[Turn]:
-        return turns_from_replies(self.thread_messages(client, channel, thread_ts), current_ts)
+        """The thread's earlier turns; without them (API error) the question is answered on its own."""
+        try:
+            return turns_from_replies(self.thread_messages(client, channel, thread_ts), current_ts)
+        except SlackApiError as exc:
+            log.warning("conversations.replies failed (%s): answering without the thread", exc.response.get("error"))
+            return []
 
     @staticmethod
     def thread_messages(client: WebClient, channel: str, thread_ts: str) -> list[dict[str, Any]]:

@@ -110,7 +110,12 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
             bot_user_id = context.get("bot_user_id")
             if not thread_ts or (bot_user_id and f"<@{bot_user_id}" in event.get("text", "")):
                 return  # top-level chatter is not for us; a mention is answered by answer_mention
-            messages = responder.thread_messages(client, channel, thread_ts)
+            try:
+                messages = responder.thread_messages(client, channel, thread_ts)
+            except SlackApiError as exc:
+                # without the thread we cannot tell whether it is ours; staying quiet beats butting in
+                log.warning("conversations.replies failed (%s): follow-up not answered", exc.response.get("error"))
+                return
             if not thread_has_answer(messages):
                 return  # only threads the bot has answered get follow-ups without a mention
             conversation = turns_from_replies(messages, ts)

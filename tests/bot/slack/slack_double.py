@@ -8,6 +8,8 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -35,6 +37,7 @@ class SlackDouble:
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
     socket_url: str | None = None  # what apps.connections.open hands out (a local websocket double)
+    failing: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
 
     # --- lifecycle ---
     def start(self) -> "SlackDouble":
@@ -110,6 +113,15 @@ class SlackDouble:
         recent = [(c.method, {k: str(v)[:80] for k, v in c.args.items()}) for c in self.calls[-15:]]
         raise AssertionError(f"expected {count} {method} {match}; last calls recorded: {recent}")
 
+    @contextmanager
+    def failing_method(self, method: str, error: str) -> Iterator[None]:
+        """Answer `method` with {"ok": false, "error": error} inside the block, as Slack does on errors."""
+        self.failing[method] = error
+        try:
+            yield
+        finally:
+            self.failing.pop(method, None)
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -123,7 +135,10 @@ class SlackDouble:
             return 200, "ok"
         method = parsed.path.removeprefix("/api/")
         handler: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(self, "_" + method.replace(".", "_"), None)
-        result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
+        if method in self.failing:
+            result = {"ok": False, "error": self.failing[method]}
+        else:
+            result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
         self._record(Call(method, args, parsed.path, result))
         return 200, result
 

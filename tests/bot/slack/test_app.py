@@ -396,3 +396,12 @@ def test_start_up_calls_no_slack_api(slack_settings, slack_services):
         assert quiet.calls == []
     finally:
         quiet.stop()
+
+
+def test_thread_history_unavailable_still_answers_a_mention(slack, slack_double):
+    parent = slack_double.add_user_message("CNOSCOPE1", "スレッドの親", EXPORTER)
+    with slack_double.failing_method("conversations.replies", "missing_scope"):
+        message, _ = slack.mention("CNOSCOPE1", EXPORTER, "香港向けにカキを出荷できますか？", thread_ts=parent["ts"])
+        [answer] = wait_answer(slack_double, "CNOSCOPE1", parent["ts"])
+    assert slack_double.calls_to("conversations.replies", channel="CNOSCOPE1")[0].response["ok"] is False
+    assert "oyster-hongkong" in all_text(answer)
