@@ -36,12 +36,14 @@ def test_plain_text_utf8_with_and_without_bom_and_shift_jis(tmp_path: Path):
 
 
 def test_undecodable_text_is_a_clear_error(tmp_path: Path):
-    path = tmp_path / "broken.txt"
-    path.write_bytes(b"\xff\xfe\xfa\xfb" * 20)
-    with pytest.raises(IngestError) as info:
-        load_file(path)
-    assert "文字コード" in str(info.value)
-    assert info.value.path == str(path)
+    # invalid in both encodings; and bytes Python's cp932 maps to private-use characters
+    for name, data in (("broken.txt", b"\x81\x7f\x85\x40" * 20), ("private.txt", b"\xa0\xfd\xfe" * 20)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(IngestError) as info:
+            load_file(path)
+        assert "文字コード" in str(info.value), name
+        assert info.value.path == str(path)
 
 
 def test_shipped_pdf_yields_its_japanese_text():
