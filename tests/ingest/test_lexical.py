@@ -9,7 +9,15 @@ def test_tokens_are_content_words_in_normalized_form():
     assert "の" not in tokens and "は" not in tokens and "、" not in tokens and "。" not in tokens
     assert "香港" in tokens and "輸出" in tokens and "禁止" in tokens
     # Sudachi normalizes variant spellings, so 牡蠣 in a question matches 牡蛎 in a document
-    assert set(tokenize("牡蠣")) == set(tokenize("牡蛎"))
+    assert tokenize("牡蠣", char_bigrams=False) == tokenize("牡蛎", char_bigrams=False)
+    assert tokenize("さつま芋", char_bigrams=False) == tokenize("サツマイモ", char_bigrams=False)
+    assert tokenize("いちご", char_bigrams=False) == tokenize("イチゴ", char_bigrams=False)
+
+
+def test_character_bigrams_of_japanese_runs_are_added_beside_the_words():
+    tokens = tokenize("輸出促進", char_bigrams=True)
+    assert {"輸出", "出促", "促進"} <= set(tokens)
+    assert "出促" not in tokenize("輸出促進", char_bigrams=False)
 
 
 def test_latin_is_lowercased_and_full_width_folded():
@@ -24,7 +32,7 @@ def test_empty_and_punctuation_only_texts_have_no_tokens():
 
 def test_long_texts_are_tokenized_whole():
     text = "宮城県の輸出。" * 3000  # above Sudachi's single-input limit
-    assert tokenize(text).count("輸出") == 3000
+    assert tokenize(text, char_bigrams=False).count("輸出") == 3000
 
 
 @settings(max_examples=60, deadline=None)
