@@ -124,12 +124,19 @@ def _is_double_spaced(lines: list[str]) -> bool:
     return followed_by_blank >= 0.6 * len(content)
 
 
+def _inside_quote(line: str) -> bool:
+    """True when a 「 or 『 opened on the line is still open: 「…躍進！」 continues after the ！."""
+    return line.count("「") > line.count("」") or line.count("『") > line.count("』")
+
+
 def continues_on_next_line(line: str, next_line: str, raw_width: int | None = None) -> bool:
     """Whether `line` was wrapped mid-sentence and `next_line` is its continuation."""
     current, following = line.strip(), next_line.strip()
     if not current or not following:
         return False
-    if _SENTENCE_END.search(current) or STRUCTURAL_START.match(following):
+    if STRUCTURAL_START.match(following):
+        return False
+    if _SENTENCE_END.search(current) and not _inside_quote(current):
         return False
     width = display_width(current) if raw_width is None else raw_width
     if STRUCTURAL_START.match(current):

@@ -58,6 +58,11 @@ def test_numbers_wrapped_mid_figure_join_without_space_and_latin_words_with_one(
     assert english == "The prefecture supports exporters who want to reach new markets in Asia and Europe."
 
 
+def test_exclamation_inside_an_open_quote_does_not_end_the_line():
+    text = "〇 県の計画は、関係する団体と何度も話し合いを重ねてまとめた「海外へ！\nみやぎの味」を合言葉に進めます。"
+    assert normalize_extracted_text(text) == "〇 県の計画は、関係する団体と何度も話し合いを重ねてまとめた「海外へ!みやぎの味」を合言葉に進めます。"
+
+
 def test_page_furniture_is_dropped_and_content_kept():
     text = "\n".join([
         "〇 本文の一文目です。",
