@@ -16,7 +16,8 @@ _QUANTITY = re.compile(
     r"how (many|much|long)|when|what year|number of)",
     re.I,
 )
-_LISTY = re.compile(r"(一覧|どんな|どのような|何が|何を|挙げ|すべて|全部|4つ|四つ|6品目|六品目|基本方針|list|what are|which)", re.I)
+_LISTY = re.compile(r"(一覧|挙げ|すべて|全部|4つ|四つ|6品目|六品目|基本方針|それぞれ|あわせて|合わせて|両方|list|what are|each|both)", re.I)
+_TABLE_RULE = re.compile(r"^\|?[\s:\-|]+\|?$")
 _DIGIT = re.compile(r"\d")
 
 
@@ -28,6 +29,7 @@ class Evidence:
     hit: ScoredChunk
     position: int  # sentence index inside its chunk
     score: float
+    terms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,28 @@ class ExtractiveSettings:
     number_bonus: float = 0.1
 
 
+def _table_row(line: str) -> str:
+    """A Markdown table row read as one line of text: cells joined by 、."""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    return "、".join(c for c in cells if c)
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences and list items of a chunk, stripped, without empties or bare markers."""
-    parts = (p.strip() for p in _SENTENCE_END.split(text))
-    return [p for p in parts if len(p) > 1 and not re.fullmatch(r"[○〇・●■◆\-\s]+", p)]
+    """Sentences and list items of a chunk, stripped, without empties, bare markers or table rules."""
+    out = []
+    for part in _SENTENCE_END.split(text):
+        part = part.strip()
+        if len(part) <= 1 or re.fullmatch(r"[○〇・●■◆\-\s]+", part) or _TABLE_RULE.match(part):
+            continue
+        if part.startswith("|"):
+            part = _table_row(part)
+        out.append(part)
+    return out
+
+
+def _similar(a: set[str], b: set[str]) -> bool:
+    """Two sentences saying the same thing (a note restating the strategy, say): keep one."""
+    return bool(a and b) and len(a & b) / len(a | b) >= 0.6
 
 
 def _clean(sentence: str) -> str:
@@ -64,6 +84,8 @@ class ExtractiveAnswerer:
         candidates: list[tuple[str, ScoredChunk, int, set[str]]] = []
         for hit in hits[: s.chunks_considered]:
             for position, sentence in enumerate(split_sentences(hit.chunk.text)):
+                if "●" in sentence:  # a figure the draft has not filled in yet is no answer
+                    continue
                 candidates.append((sentence, hit, position, set(self.tokenize(sentence))))
         if not candidates:
             return []
@@ -86,7 +108,7 @@ class ExtractiveAnswerer:
                 score += s.slot_bonus
             if wants_number and _DIGIT.search(sentence):
                 score += s.number_bonus
-            scored.append(Evidence(_clean(sentence), hit, position, score))
+            scored.append(Evidence(_clean(sentence), hit, position, score, frozenset(terms)))
         scored.sort(key=lambda e: -e.score)
         best = scored[0]
         listy = bool(_LISTY.search(analysis.normalized))
@@ -97,7 +119,7 @@ class ExtractiveAnswerer:
         for ev in scored[1:]:
             if len(picked) >= limit_sentences or ev.score < best.score * s.keep_ratio:
                 break
-            if any(ev.text == p.text for p in picked) or used + len(ev.text) > limit_chars:
+            if any(ev.text == p.text or _similar(ev.terms, p.terms) for p in picked) or used + len(ev.text) > limit_chars:
                 continue
             picked.append(ev)
             used += len(ev.text)

@@ -18,10 +18,13 @@ def previous_context(conversation: list[Turn]) -> tuple[str | None, dict[str, st
     for turn in reversed(conversation):
         if turn.role == "assistant" and turn.slots.get("question"):
             return turn.slots["question"], dict(turn.slots)
+    answer_text = next((normalize_question(t.text) for t in reversed(conversation) if t.role == "assistant"), "")
     for turn in reversed(conversation):
         if turn.role == "user":
             text = normalize_question(turn.text)
-            products, countries = find_products(text), find_countries(text)
+            # slots the user named first; else what the assistant's last answer was about (「その国」)
+            products = find_products(text) or find_products(answer_text)
+            countries = find_countries(text) or find_countries(answer_text)
             return text, {
                 "question": text,
                 "product": products[0] if products else None,
@@ -58,8 +61,8 @@ def resolve_followup(question: str, conversation: list[Turn]) -> tuple[str, dict
             rewritten = _swap(rewritten, slots.get("product"), new_product)
         carried = {"product": new_product or slots.get("product"), "country": new_country or slots.get("country")}
         return rewritten, carried
-    if new_product is None and _PRONOUN.search(normalized) and slots.get("product"):
-        return normalized, {"product": slots.get("product"), "country": None if new_country else slots.get("country")}
+    if _PRONOUN.search(normalized) and (slots.get("product") or slots.get("country")):
+        return normalized, {"product": new_product or slots.get("product"), "country": new_country or slots.get("country")}
     if is_elliptical(normalized) and not (new_product or new_country) and slots.get("product"):
         # 「必要な書類は？」 after a product question: keep talking about the same product and country
         return normalized, {"product": slots.get("product"), "country": slots.get("country")}

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import threading
+
 import yaml
+from sudachipy import Dictionary, SplitMode
 
 from ingest.tagging import find_countries, find_products
 
@@ -17,19 +20,30 @@ GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.yaml"
 _REGULATION_WORDS = (
     "規制", "禁輸", "輸入停止", "輸入禁止", "輸出できる", "輸出できま", "出せる", "出せま", "送れる", "送れま",
     "認定", "登録", "残留農薬", "検疫", "証明書", "衛生", "HACCP", "キュアリング", "ライセンス", "免許",
-    "条件", "要件", "基準", "解禁", "止まっ", "ダメ", "だめ", "可能",
+    "条件", "要件", "基準", "解禁", "止まっ", "ダメ", "だめ", "可能", "大丈夫", "いける", "いけま",
     "ban", "banned", "allowed", "can i export", "can we export", "requirement", "register", "certif",
     "quarantine", "residue", "permit", "license",
 )
 # Of those, the ones asking whether export is possible at all: the answer is a per-country status.
 _STATUS_WORDS = (
     "禁輸", "輸入停止", "輸入禁止", "輸出できる", "輸出できま", "出せる", "出せま", "送れる", "送れま",
-    "解禁", "止まっ", "ダメ", "だめ", "可能",
+    "解禁", "止まっ", "ダメ", "だめ", "可能", "大丈夫", "いける", "いけま", "規制ってどう", "規制はどう",
     "ban", "banned", "allowed", "can i export", "can we export",
 )
+# Asking which destinations (「禁輸の国はどこ？」) or for the general picture is answered, not clarified.
+_WHICH_PLACE = ("どこ", "どの国", "どちら", "国・地域って", "一通り", "一般", "いつ", "何月", "時期", "頃", "ごろ",
+                "which countr", "where", "when")
 _PROCEDURE_WORDS = ("手続", "申請", "どうすれば", "方法", "流れ", "how to", "how do", "procedure", "steps")
 _CASE_WORDS = ("事例", "取組例", "実績", "成功", "ケース", "case", "example")
 _SUPPORT_WORDS = ("支援", "補助", "相談", "セミナー", "窓口", "サポート", "support", "help", "consult")
+
+# Nouns that never name what is asked about.
+_GENERIC_NOUNS = {
+    "何", "事", "物", "方", "時", "場合", "今", "中", "為", "所", "辺", "感じ", "幾ら", "くらい", "位", "%", "件",
+    "年", "月", "日", "度", "様", "さん", "ところ", "これ", "それ", "どれ", "どこ", "誰", "いつ", "具合",
+    "幾つ", "一通り", "承知", "一回", "皆", "全部", "全て", "色々", "本当", "大丈夫", "ハードル",
+}
+_local = threading.local()
 
 _LATIN = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -45,6 +59,13 @@ class QueryAnalysis:
     intent: str  # "regulation" | "procedure" | "case" | "support" | "fact"
     asks_status: bool  # "can X go to Y?" — answered by a per-destination status
     is_english: bool
+    asks_which_place: bool = False
+
+    @property
+    def needs_destination(self) -> bool:
+        """A status question about a product with no destination: the answer depends on the country."""
+        return (self.intent == "regulation" and self.asks_status and self.product is not None
+                and self.country is None and not self.asks_which_place)
 
     @property
     def product(self) -> str | None:
@@ -84,6 +105,46 @@ def glossary_terms(normalized: str) -> list[str]:
             remaining = pattern.sub(" ", remaining)
             added.extend(t for t in terms if t not in added)
     return added
+
+
+def _sudachi():
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:  # one per thread: Sudachi tokenizers are not shared across threads
+        tokenizer = _local.tokenizer = Dictionary(dict="core").tokenizer()
+    return tokenizer
+
+
+def content_nouns(text: str) -> list[str]:
+    """Nouns that name what a question is about, as the lexical index's normalized forms."""
+    nouns = []
+    for m in _sudachi().tokenize(unicodedata.normalize("NFKC", text), SplitMode.B):
+        pos = m.part_of_speech()
+        if pos[0] != "名詞" or pos[1] in ("数詞", "代名詞") or pos[2] == "助数詞可能" and len(m.surface()) == 1:
+            continue
+        form = m.normalized_form().strip().lower()
+        if form and form not in _GENERIC_NOUNS and not form.isdigit() and not form.startswith("何"):
+            nouns.append(form)
+    return nouns
+
+
+@lru_cache(maxsize=1)
+def known_forms() -> str:
+    """Every glossary and vocabulary form, joined: a question word inside one of them is not unknown."""
+    from ingest.tagging import load_vocabulary
+
+    vocabulary = load_vocabulary()
+    words = [form for form, terms in load_glossary() for form in (form, *terms)]
+    for table in _vocabulary_tables(vocabulary):
+        for canonical, forms in table.items():
+            words.append(canonical)
+            words.extend(forms)
+    return "\n".join(normalize_question(w).lower() for w in words)
+
+
+def _vocabulary_tables(vocabulary) -> list[dict]:
+    if isinstance(vocabulary, dict):
+        return [v for v in vocabulary.values() if isinstance(v, dict)]
+    return [getattr(vocabulary, name) for name in ("products", "countries") if hasattr(vocabulary, name)]
 
 
 def _has_any(text: str, words: tuple[str, ...]) -> bool:
@@ -128,4 +189,5 @@ def analyze(question: str, carried_slots: dict[str, str | None] | None = None) -
         intent=detect_intent(normalized),
         asks_status=_has_any(normalized, _STATUS_WORDS),
         is_english=is_english,
+        asks_which_place=_has_any(normalized, _WHICH_PLACE),
     )

@@ -11,6 +11,7 @@ from pydantic import ConfigDict
 
 from bot.query import QueryAnalysis, analyze
 from ingest.models import Chunk
+from ingest.tagging import find_countries, find_products
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,11 @@ class HybridRetriever(BaseRetriever):
             chunk = reader.chunks.get(chunk_id)
             if chunk is None:
                 continue
+            heading = f"{chunk.title} {chunk.section}"
             if analysis.product and analysis.product in chunk.products:
-                score += s.product_boost
+                score += s.product_boost * (2 if analysis.product in find_products(heading) else 1)
             if analysis.country and analysis.country in chunk.countries:
-                score += s.country_boost
+                score += s.country_boost * (2 if analysis.country in find_countries(heading) else 1)
             scored.append(ScoredChunk(chunk, score, dense_by_id.get(chunk_id), lexical_by_id.get(chunk_id)))
         scored.sort(key=lambda h: (-h.score, h.chunk.chunk_id))
         return scored[:k]

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import logging
+import os
+from collections import OrderedDict
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
+
+import numpy as np
 
 from bot.answer_extractive import ExtractiveAnswerer
 from bot.chain import AssistantChain, ChainSettings
@@ -35,7 +40,10 @@ class Services:
 
 def build_services(settings: Settings, embedder: Any = None) -> Services:
     """Load the embedder and open the live index; the chain answers from whatever generation is current."""
-    embedder = embedder or make_embedder(settings.embedder)
+    # OpenMP threads that spin while waiting starve each other on a busy 2-core server (seen: 10 ms → 700 ms per
+    # query); passive waiting keeps query embedding fast under load. Must be set before the engine loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    embedder = QueryCachingEmbedder(embedder or make_embedder(settings.embedder))
     live_index = LiveIndex(settings.index_dir, settings.index_config(), embedder=embedder)
     curated = CuratedAnswerStore(settings.curated_answers_path, embedder.embed_query)
     retriever = HybridRetriever(live_index=live_index)
@@ -67,3 +75,30 @@ class _Tokenizer:
 
     def __call__(self, text: str) -> list[str]:
         return self.live_index.current().tokenize(text)
+
+
+class QueryCachingEmbedder:
+    """Delegates to an embedder and remembers recent query vectors: visitors ask the same questions."""
+
+    def __init__(self, inner: Any, size: int = 2048):
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = Lock()
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return self._cache[text]
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return vector
