@@ -405,3 +405,16 @@ def test_thread_history_unavailable_still_answers_a_mention(slack, slack_double)
         [answer] = wait_answer(slack_double, "CNOSCOPE1", parent["ts"])
     assert slack_double.calls_to("conversations.replies", channel="CNOSCOPE1")[0].response["ok"] is False
     assert "oyster-hongkong" in all_text(answer)
+
+
+def test_a_non_coordinator_cannot_submit_a_draft(slack, slack_double, slack_services):
+    before = len(slack_services.curated)
+    view = {"id": "VFORGED1", "type": "modal", "callback_id": VIEW_CALLBACK_ID,
+            "private_metadata": json.dumps({"draft_id": "x", "channel": PUBLIC_CHANNEL, "thread_ts": "1.0"})}
+    response = slack.interaction(_submission(view, "質問", "回答", [OPTION_POST, OPTION_SAVE], user=EXPORTER))
+    assert response.json() == {"response_action": "errors", "errors": {BLOCK_TEXT: texts.SLACK_DRAFT_REFUSED}}
+    # Bolt still starts the lazy listener after an error ack; let a later request finish before looking
+    probe, _ = slack.message("D0PROBE4", EXPORTER, "香港向けにカキを出荷できますか？", channel_type="im")
+    wait_answer(slack_double, "D0PROBE4", probe["ts"])
+    assert slack_double.calls_to("chat.postMessage", channel=PUBLIC_CHANNEL, thread_ts="1.0") == []
+    assert len(slack_services.curated) == before
