@@ -146,7 +146,7 @@ def build_meta(path: Path, root: Path | None, loaded: LoadedFile, text: str, sid
         raise IngestError(name, f"kind の値「{kind}」は使えません（{' / '.join(KINDS)} のいずれか）")
     title = nfkc(_as_text(values.get("title")) or _default_title(text, path))
     return DocumentMeta(
-        doc_id=slugify(_as_text(values.get("doc_id")) or "") if values.get("doc_id") else doc_id_for(path, root),
+        doc_id=doc_id_for(path, root),
         title=title,
         source_file=_relative(path, root).as_posix() if root is not None else str(path),
         source=nfkc(_as_text(values.get("source")) or title),
