@@ -1,7 +1,12 @@
 """Normalization of PDF-extracted Japanese text: NFKC, rejoined lines, page furniture, no content lost."""
 from __future__ import annotations
 
+import difflib
+import re
 import unicodedata
+from pathlib import Path
+
+import pytest
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -111,6 +116,24 @@ def test_runs_of_blank_lines_collapse_in_markup_text():
 def test_markup_text_keeps_author_line_breaks():
     text = "- 一つ目の項目で、まだ続くように見える\n- 二つ目の項目"
     assert normalize_markup_text(text) == text
+
+
+STRATEGY = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "miyagi_export_strategy_2025.txt"
+
+
+def test_on_the_real_strategy_only_page_furniture_is_removed():
+    if not STRATEGY.is_file():
+        pytest.skip(f"the shared corpus is not at {STRATEGY.parent}")
+    raw = STRATEGY.read_text(encoding="utf-8")
+    before, after = squash(nfkc(raw)), squash(normalize_extracted_text(raw))
+    removed = []
+    for op, i1, i2, _, _ in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        assert op in ("equal", "delete"), "normalization must never add or change text"
+        if op == "delete":
+            removed.append(before[i1:i2])
+    furniture = re.compile(r"-\d+-|図[\d●].*|最終案で(掲載予定)?|今後の予算編成の状況によって加筆・修正の可能性あり")
+    assert removed and all(furniture.fullmatch(piece) for piece in removed), removed
+    assert len(normalize_extracted_text(raw).split("\n")) < len(raw.split("\n")) / 4  # lines rejoined
 
 
 # Realistic material for property tests: kana, kanji, full-width and half-width alphanumerics,
