@@ -114,6 +114,14 @@ class SlackResponder:
         except SlackApiError:
             log.exception("could not post the apology either")
 
+    def tell_user(self, client: WebClient, channel: str, user: str, exc: Exception) -> None:
+        """An ephemeral apology to one person (for their own actions: drafting, saving)."""
+        log.warning("action failed: %s", exc)
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=self.apology_text(exc))
+        except SlackApiError:
+            log.exception("could not tell the user either")
+
     @staticmethod
     def _react(client: WebClient, method: str, question: SlackQuestion) -> None:
         if not question.message_ts:

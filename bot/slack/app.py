@@ -26,10 +26,12 @@ from bot.slack.blocks import (
 )
 from bot.slack.dedupe import SeenEvents
 from bot.slack.drafting import (
+    BLOCK_TEXT,
     SHORTCUT_CALLBACK_ID,
     VIEW_CALLBACK_ID,
     Draft,
     DraftStore,
+    Submission,
     draft_view,
     loading_view,
     message_view,
@@ -234,7 +236,7 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
     def check_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         # runs before the modal closes: invalid input keeps it open with the errors shown
         if not is_coordinator(body["user"]["id"], settings):
-            ack(response_action="errors", errors={"draft_text": texts.SLACK_DRAFT_REFUSED})
+            ack(response_action="errors", errors={BLOCK_TEXT: texts.SLACK_DRAFT_REFUSED})
             return
         errors = submission_errors(parse_submission(view))
         if errors:
@@ -248,22 +250,33 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
         if not is_coordinator(user, settings) or submission_errors(submission):
             return
         if submission.post:
-            client.chat_postMessage(channel=submission.channel, thread_ts=submission.thread_ts,
-                                    # escaped: a draft quoting a document must not become <!channel>
-                                    text=f"{texts.slack_coordinator_reply_header(user)}\n{escape_mrkdwn(submission.text)}",
-                                    unfurl_links=False)
+            try:
+                client.chat_postMessage(channel=submission.channel, thread_ts=submission.thread_ts,
+                                        # escaped: a draft quoting a document must not become <!channel>
+                                        text=f"{texts.slack_coordinator_reply_header(user)}\n"
+                                             f"{escape_mrkdwn(submission.text)}",
+                                        unfurl_links=False)
+            except SlackApiError as exc:
+                responder.tell_user(client, submission.channel, user, exc)
         if submission.save:
-            draft = drafts.get(submission.draft_id)
-            audience = draft.audience if draft else audience_for(user, submission.channel, settings)
-            if draft and draft.question == submission.question:
-                citations = draft.citations
+            try:
+                curated_id = save_curated(submission, user)
+            except Exception as exc:
+                responder.tell_user(client, submission.channel, user, exc)
             else:
-                # the draft was lost to a restart or the question was edited: take the sources afresh
-                citations = list(responder.services.chain.ask(submission.question, [], audience).citations)
-            curated_id = responder.services.curated.add(submission.question, submission.text, citations,
-                                                        author=user, audience=audience)
-            client.chat_postEphemeral(channel=submission.channel, user=user,
-                                      text=texts.SLACK_DRAFT_SAVED.format(curated_id=curated_id))
+                client.chat_postEphemeral(channel=submission.channel, user=user,
+                                          text=texts.SLACK_DRAFT_SAVED.format(curated_id=curated_id))
+
+    def save_curated(submission: Submission, user: str) -> str:
+        draft = drafts.get(submission.draft_id)
+        audience = draft.audience if draft else audience_for(user, submission.channel, settings)
+        if draft and draft.question == submission.question:
+            citations = draft.citations
+        else:
+            # the draft was lost to a restart or the question was edited: take the sources afresh
+            citations = list(responder.services.chain.ask(submission.question, [], audience).citations)
+        return responder.services.curated.add(submission.question, submission.text, citations,
+                                              author=user, audience=audience)
 
     app.shortcut(SHORTCUT_CALLBACK_ID)(ack=just_ack, lazy=[open_draft])
     app.view(VIEW_CALLBACK_ID)(ack=check_submission, lazy=[submit_draft])

@@ -113,6 +113,14 @@ class SlackDouble:
         recent = [(c.method, {k: str(v)[:80] for k, v in c.args.items()}) for c in self.calls[-15:]]
         raise AssertionError(f"expected {count} {method} {match}; last calls recorded: {recent}")
 
+    def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+        """Bounded poll for any condition on the recorded calls (or elsewhere)."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.05)
+
     @contextmanager
     def failing_method(self, method: str, error: str) -> Iterator[None]:
         """Answer `method` with {"ok": false, "error": error} inside the block, as Slack does on errors."""

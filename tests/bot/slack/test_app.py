@@ -418,3 +418,22 @@ def test_a_non_coordinator_cannot_submit_a_draft(slack, slack_double, slack_serv
     wait_answer(slack_double, "D0PROBE4", probe["ts"])
     assert slack_double.calls_to("chat.postMessage", channel=PUBLIC_CHANNEL, thread_ts="1.0") == []
     assert len(slack_services.curated) == before
+
+
+def test_a_failed_thread_post_still_saves_and_tells_the_coordinator(slack, slack_double, slack_services):
+    question = slack_double.add_user_message(PUBLIC_CHANNEL, "牛肉を輸出するにはどんな手続きが必要？", EXPORTER)
+    _shortcut(slack, slack_double, COORDINATOR, question, "trig-draft-3")
+    [opened] = slack_double.wait_for("views.open", trigger_id="trig-draft-3")
+    view = slack_double.wait_for("views.update", view_id=opened.response["view"]["id"])[0].args["view"]
+    before = len(slack_services.curated)
+
+    def saved_notes() -> list[Call]:
+        return [c for c in slack_double.calls_to("chat.postEphemeral", user=COORDINATOR)
+                if c.args["text"].startswith("確認済み回答として保存しました")]
+
+    notes_before = len(saved_notes())
+    with slack_double.failing_method("chat.postMessage", "not_in_channel"):
+        slack.interaction(_submission(view, question["text"], "衛生証明書が必要です。", [OPTION_POST, OPTION_SAVE]))
+        slack_double.wait_for("chat.postEphemeral", user=COORDINATOR, text=texts.SLACK_APOLOGY)
+        slack_double.wait_until(lambda: len(saved_notes()) > notes_before, "the saved note")
+    assert len(slack_services.curated) == before + 1
