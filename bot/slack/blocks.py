@@ -12,6 +12,8 @@ SECTION_LIMIT = 3000  # Slack rejects a section whose text is longer
 BLOCKS_LIMIT = 50  # Slack rejects a message with more blocks
 FALLBACK_LIMIT = 3000  # notification text; Slack truncates very long `text` anyway
 BUTTON_VALUE_LIMIT = 2000  # Slack's limit for a button value
+BUTTONS_PAGE_CHARS = 3000  # more text than this on a page and the buttons move to a message of their own
+BUTTONS_ONLY_TEXT_CHARS = 1000  # that message's fallback text (also what 👍/👎 records as the answer)
 
 # action ids: the listeners in bot/slack/app.py route on these
 ACTION_FEEDBACK_UP = "feedback_up"
@@ -152,19 +154,35 @@ def fallback_text(answer: Answer) -> str:
     return text[:FALLBACK_LIMIT]
 
 
+def _block_chars(blocks: list[Block]) -> int:
+    total = 0
+    for block in blocks:
+        if block["type"] == "section":
+            total += len(block["text"]["text"])
+        elif block["type"] == "context":
+            total += sum(len(e.get("text", "")) for e in block["elements"])
+    return total
+
+
 def paginate(blocks: list[Block], tail: list[Block], fallback: str) -> list[SlackMessage]:
-    """Group blocks into messages of at most 50; `tail` (the buttons) goes with the last message."""
+    """Group blocks into messages of at most 50; `tail` (the buttons) goes with the last message.
+
+    A button click sends the whole message it sits on back to us (form-encoded: ~9 bytes per Japanese
+    character), so after a long page the buttons get a small message of their own and the click stays
+    far below the web app's request size limit."""
     room = BLOCKS_LIMIT - len(tail)
     pages: list[list[Block]] = []
     rest = list(blocks)
     while len(rest) > room:
         pages.append(rest[:BLOCKS_LIMIT])
         rest = rest[BLOCKS_LIMIT:]
-    pages.append(rest + tail)
+    buttons_alone = bool(tail) and _block_chars(rest) > BUTTONS_PAGE_CHARS
+    pages += [rest, tail] if buttons_alone else [rest + tail]
     messages = []
     for i, page in enumerate(pages):
-        text = fallback if i == 0 else f"{texts.SLACK_CONTINUED}{fallback}"[:FALLBACK_LIMIT]
-        messages.append(SlackMessage(text=text, blocks=page))
+        text = fallback if i == 0 else f"{texts.SLACK_CONTINUED}{fallback}"
+        limit = BUTTONS_ONLY_TEXT_CHARS if (buttons_alone and i == len(pages) - 1) else FALLBACK_LIMIT
+        messages.append(SlackMessage(text=text[:limit], blocks=page))
     return messages
 
 

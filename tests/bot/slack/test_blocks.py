@@ -131,3 +131,25 @@ def test_clarify_options_become_buttons_in_threads_but_not_in_ephemeral_answers(
     assert len({e["action_id"] for e in clarify["elements"]}) == 3  # unique within the block
     [ephemeral] = render_answer(answer, "q", share=True)
     assert not [b for b in ephemeral.blocks if b.get("block_id") == "clarify_options"]
+
+
+def test_a_click_on_a_long_answer_stays_small(tmp_path):
+    # Slack posts the clicked message back, form-encoded; the web app refuses bodies over 64 KB
+    from urllib.parse import urlencode
+
+    long_text = "".join(f"輸出にあたっては登録が必要です。[{i % 9 + 1}]" for i in range(600))  # ~12,000 characters
+    messages = render_answer(Answer(text=long_text, citations=[citation(n) for n in range(1, 10)]), "質問" * 250)
+    clicked = next(m for m in messages if any(b["type"] == "actions" for b in m.blocks))
+    payload = {"type": "block_actions", "message": {"text": clicked.text, "blocks": clicked.blocks},
+               "actions": [clicked.blocks[-1]["elements"][0]]}
+    assert len(urlencode({"payload": json.dumps(payload, ensure_ascii=False)})) < 64 * 1024
+    assert [b["type"] for b in clicked.blocks] == ["actions"]  # the buttons sit alone after a long answer
+    # nothing of the answer is lost by moving the buttons
+    blocks = [b for m in messages for b in m.blocks]
+    divider = next(i for i, b in enumerate(blocks) if b["type"] == "divider")
+    assert "".join(b["text"]["text"] for b in blocks[:divider]) == long_text
+
+
+def test_a_short_answer_keeps_its_buttons_on_the_same_message():
+    messages = render_answer(Answer(text="短い回答です。[1]", citations=[citation(1)]), "q")
+    assert len(messages) == 1 and messages[0].blocks[-1]["type"] == "actions"
