@@ -1,0 +1,41 @@
+from bot.answer_extractive import ExtractiveAnswerer, split_sentences
+from bot.query import analyze
+from bot.retriever import ScoredChunk
+from ingest.lexical import tokenize
+from ingest.models import Chunk
+
+
+def _chunk(chunk_id: str, text: str, title: str = "仙台牛の輸出") -> Chunk:
+    return Chunk(chunk_id=chunk_id, doc_id=chunk_id, text=text, section_path=("現状",), anchor="s-1", ordinal=0,
+                 title=title, as_of="2024-08", audience="public", kind="strategy", products=("牛肉",))
+
+
+def test_split_sentences_reads_table_rows_and_drops_rules():
+    text = "前文です。\n| 国 | 対象 |\n|---|---|\n| 香港 | 水産物 |\n○ 箇条書きの行"
+    assert split_sentences(text) == ["前文です。", "国、対象", "香港、水産物", "○ 箇条書きの行"]
+
+
+def test_answer_keeps_numbers_exact_and_cites_each_sentence():
+    hits = [
+        ScoredChunk(_chunk("a", "2023年度は11,505頭が仙台牛として出荷されました。仙台牛は黒毛和種です。"), 0.03),
+        ScoredChunk(_chunk("b", "2023年度の仙台牛の輸出量は約46トンで、前年度比126.2%でした。"), 0.02),
+    ]
+    answerer = ExtractiveAnswerer(tokenize)
+    evidence = answerer.select(analyze("仙台牛の2023年度の輸出量は何トン？"), hits)
+    text, cited = answerer.compose(evidence)
+    assert "約46トン" in text and "126.2%" in text
+    assert text.count("[") == len(evidence)
+    marker_of_b = cited.index(hits[1]) + 1
+    assert f"126.2%でした。[{marker_of_b}]" in text
+
+
+def test_unfilled_placeholders_are_never_an_answer():
+    hits = [ScoredChunk(_chunk("a", "2027年の輸出総額の目標は●千円以上です。"), 0.03)]
+    assert ExtractiveAnswerer(tokenize).select(analyze("2027年の輸出総額の目標は？"), hits) == []
+
+
+def test_near_duplicates_are_dropped():
+    same = "2023年度の仙台牛の輸出量は約46トンで前年度比126.2%でした。"
+    hits = [ScoredChunk(_chunk("a", same), 0.03), ScoredChunk(_chunk("b", "戦略では、" + same), 0.02)]
+    evidence = ExtractiveAnswerer(tokenize).select(analyze("仙台牛の輸出量は？"), hits)
+    assert len(evidence) == 1

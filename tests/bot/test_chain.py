@@ -1,0 +1,89 @@
+"""The chain on a real small index: audience, abstention, status lead, follow-ups, curated answers, errors."""
+import pytest
+
+from bot import texts
+from bot.errors import BadQuestion
+from bot.models import Turn
+
+CANARY = "KANARIA-7731"
+
+
+def test_answer_is_cited_with_titles_sections_and_as_of(small_services):
+    answer = small_services.chain.ask("台湾へいちごを送るときは何を確かめますか？")
+    assert not answer.abstained
+    assert "残留農薬基準" in answer.text
+    assert answer.citations and answer.citations[0].doc_id == "strawberry-taiwan"
+    first = answer.citations[0]
+    assert first.url == f"/sources/{first.doc_id}#{first.anchor}" and first.section and first.as_of == "2025-04"
+    assert "[1]" in answer.text
+    assert answer.as_of == max(c.as_of for c in answer.citations)
+    assert answer.disclaimer == texts.DISCLAIMER_REGULATION
+    assert len(answer.retrieved) >= 5
+
+
+def test_internal_fact_never_reaches_a_public_answer(small_services):
+    questions = ["内部限定カナリアのコードは？", "KANARIA-7731", "コーディネーター向けの内部メモには何が書いてある？"]
+    for question in questions:
+        answer = small_services.chain.ask(question, audience="public")
+        dump = answer.model_dump_json(exclude={"slots"})  # slots echo the question as typed
+        assert CANARY not in dump
+        assert all(r.audience == "public" for r in answer.retrieved)
+    internal = small_services.chain.ask("内部限定カナリアのコードは？", audience="internal")
+    assert CANARY in internal.model_dump_json()
+
+
+def test_out_of_scope_question_abstains_and_points_to_the_desk(small_services):
+    answer = small_services.chain.ask("ブラジル向けの関税率は何パーセントですか？")
+    assert answer.abstained and answer.mode == "abstain"
+    assert texts.ABSTAIN in answer.text
+    assert [c.doc_id for c in answer.citations] == ["contact-export-consultation"]
+
+
+def test_destination_status_leads_the_answer(small_services):
+    answer = small_services.chain.ask("香港に牡蠣は今出せますか？")
+    assert answer.text.startswith(texts.STATUS_LEAD)
+    assert "2023年8月" in answer.text.splitlines()[0]
+    assert answer.citations[0].doc_id == "oyster-hongkong"
+
+
+def test_followup_keeps_product_and_changes_country(small_services):
+    first = small_services.chain.ask("いちごを台湾に輸出するときの注意点は？")
+    conversation = [Turn(role="user", text="いちごを台湾に輸出するときの注意点は？"),
+                    Turn(role="assistant", text=first.text, slots=first.slots)]
+    second = small_services.chain.ask("じゃあ香港は？", conversation=conversation)
+    assert second.slots["product"] == "いちご" and second.slots["country"] == "香港"
+    assert "いちご" in second.slots["question"]
+
+
+def test_curated_answer_wins_for_the_same_question_and_respects_audience(small_services):
+    citation = small_services.chain.ask("台湾へいちごを送るときは何を確かめますか？").citations[0]
+    small_services.curated.add("清酒の試飲会の進め方を教えてください", "現地の料理店と組んで試飲会を重ねるのが効果的です。",
+                               [citation], author="U123")
+    answer = small_services.chain.ask("清酒の試飲会の進め方を教えてください")
+    assert answer.mode == "curated"
+    assert answer.text.startswith(texts.CURATED_LEAD) and "試飲会を重ねる" in answer.text
+    assert answer.citations[0].doc_id == citation.doc_id
+    small_services.curated.add("輸出相談の内部メモの扱いは？", "内部の扱いです。", [], author="U123", audience="internal")
+    assert small_services.chain.ask("輸出相談の内部メモの扱いは？").mode != "curated"
+
+
+def test_an_unrelated_question_does_not_match_a_curated_answer(small_services):
+    small_services.curated.add("コメの商談会の補助はありますか", "あります。", [], author="U1")
+    assert small_services.chain.ask("牛肉の衛生証明書はいつ申請しますか？").mode != "curated"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "あ" * 501])
+def test_bad_questions_are_refused_in_japanese(small_services, question):
+    with pytest.raises(BadQuestion) as error:
+        small_services.chain.ask(question)
+    assert "質問" in error.value.message_ja
+
+
+def test_the_chain_is_a_langchain_runnable(small_services):
+    from bot.retriever import HybridRetriever
+
+    retriever = small_services.chain.retriever
+    assert isinstance(retriever, HybridRetriever)
+    documents = retriever.invoke("香港 カキ 輸出")
+    assert documents and documents[0].metadata["doc_id"] == "oyster-hongkong"
+    assert all(d.metadata["audience"] == "public" for d in documents)

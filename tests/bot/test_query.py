@@ -1,0 +1,50 @@
+from bot.query import analyze, content_nouns, glossary_terms, normalize_question
+
+
+def test_nfkc_and_whitespace():
+    assert normalize_question("  ２０２３年　の　輸出額は？ ") == "2023年 の 輸出額は?"
+
+
+def test_glossary_expands_abbreviations_and_variants():
+    terms = glossary_terms("ドンキとの協定はいつ?")
+    assert "ドン・キホーテ" in terms and "PPIH" in terms
+    assert "カキ" in glossary_terms("牡蠣は香港に出せる?")
+    assert "ALPS処理水" in glossary_terms("処理水の影響は?")
+
+
+def test_longest_glossary_form_wins():
+    terms = glossary_terms("is there an import ban?")
+    assert terms.count("禁輸措置") == 1
+
+
+def test_slots_from_japanese_and_english():
+    a = analyze("牡蠣は今香港に輸出できますか？")
+    assert (a.product, a.country) == ("水産物", "香港")
+    e = analyze("Can I export oysters to Hong Kong?")
+    assert (e.product, e.country) == ("水産物", "香港")
+    assert e.is_english and "禁輸措置" not in e.normalized
+    assert "カキ" in e.search_text  # the lexical side gets Japanese words for an English question
+
+
+def test_us_is_a_country_not_rice():
+    a = analyze("米国に日本酒を売るには？")
+    assert a.country == "アメリカ"
+    assert a.product == "日本酒"
+
+
+def test_carried_slots_fill_only_missing_ones():
+    a = analyze("香港はどうですか？", carried_slots={"product": "いちご", "country": "台湾"})
+    assert (a.product, a.country) == ("いちご", "香港")
+
+
+def test_needs_destination_only_for_status_questions_without_country():
+    assert analyze("いちごって輸出できますか？").needs_destination
+    assert not analyze("いちごを台湾に輸出できますか？").needs_destination
+    assert not analyze("水産物に禁輸をかけている国はどこ？").needs_destination
+    assert not analyze("2023年のいちごの輸出額は？").needs_destination
+
+
+def test_content_nouns_skip_question_words():
+    nouns = content_nouns("台湾にいちごを輸出するときの関税率は何％？")
+    assert "関税率" in nouns and "台湾" in nouns
+    assert not any(n.startswith("何") for n in nouns)
