@@ -82,6 +82,9 @@ class ChromaStore:
         if chunk_ids:
             self.collection.delete(ids=list(chunk_ids))
 
+    def ids(self) -> list[str]:
+        return list(self.collection.get(include=[])["ids"])
+
     def count(self) -> int:
         return int(self.collection.count())
 

