@@ -32,7 +32,7 @@ from ingest.records import (
     CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, chunk_to_json, chunks_fingerprint, dumps_line, file_sha256,
     section_from_json, section_to_json,
 )
-from ingest.store import CHROMA_DIR, ChromaStore
+from ingest.store import CHROMA_DIR, ChromaStore, require_embedded_store
 
 EMBED_CACHE_FILE = "embeddings.sqlite"
 # Vectors go to Chroma in large adds: 10k chunks added 16 at a time took 57 s, in one add 13 s (measured).
@@ -350,6 +350,7 @@ def build_index(
     """The whole ingest: one writer at a time (IndexLockedError otherwise), failures per file in the report."""
     started = time.monotonic()
     index_dir = Path(index_dir)
+    require_embedded_store(config)
     with writer_lock(index_dir):
         loaded = load_files([Path(p) for p in paths], config)
         report = index_documents(index_dir, loaded, config, progress, embedder, rebuild)

@@ -17,7 +17,7 @@ from ingest.manifest import (
 )
 from ingest.models import Chunk, DocumentMeta, Section
 from ingest.records import CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, file_sha256, section_from_json
-from ingest.store import CHROMA_DIR, ChromaStore, audience_where
+from ingest.store import CHROMA_DIR, ChromaStore, audience_where, require_embedded_store
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class IndexReader:
         generation_dir = index_dir / generation
         manifest = read_manifest(generation_dir)
         config = config or IndexConfig()
+        require_embedded_store(config)
         embedder = embedder or make_embedder(config.embedder)
         if manifest.embedder != embedder.name or manifest.dim != embedder.dim:
             raise IndexMismatchError(index_dir, manifest.embedder, manifest.dim, embedder.name, embedder.dim)
@@ -115,8 +116,9 @@ class IndexReader:
         return self.embedder.embed_query(text)
 
     def tokenize(self, text: str) -> list[str]:
-        # the mode is fixed per index by the manifest's tokenizer record, which build wrote with the same defaults
-        return tokenize(text)
+        # questions must be cut the way this generation's chunks were, even if the defaults moved since
+        recorded = self.manifest.tokenizer
+        return tokenize(text, str(recorded.get("mode", "B")), bool(recorded.get("char_bigrams", False)))
 
     def dense_search(self, query_embedding: np.ndarray, k: int, audience: str | None = "public",
                      kinds: list[str] | None = None) -> list[tuple[str, float]]:

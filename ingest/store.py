@@ -12,11 +12,21 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
+from ingest.config import IndexConfig
 from ingest.embedders import ChromaEmbeddingAdapter, Embedder
 from ingest.models import Chunk
 
 COLLECTION = "chunks"
 CHROMA_DIR = "chroma"
+
+
+def require_embedded_store(config: IndexConfig) -> None:
+    """Server mode (chromadb.HttpClient, issue 8) is not built yet: say so instead of quietly using files."""
+    if config.store != "embedded":
+        raise ValueError(
+            f"ストア種別「{config.store}」にはまだ対応していません（embedded のみ） / "
+            f"store {config.store!r} is not supported yet; only 'embedded' is implemented"
+        )
 
 
 def _client(chroma_dir: Path) -> Any:

@@ -157,3 +157,18 @@ def test_live_index_keeps_serving_when_the_new_generation_is_broken(tmp_path, ma
         assert live.current() is old
     finally:
         live.close()
+
+
+def test_queries_are_tokenized_the_way_the_generation_was(reader):
+    recorded = reader.manifest.tokenizer
+    assert recorded["name"] == "sudachipy"
+    from ingest.lexical import tokenize
+
+    assert reader.tokenize("輸出促進") == tokenize("輸出促進", recorded["mode"], recorded["char_bigrams"])
+
+
+def test_server_store_is_refused_until_it_exists(small_index_dir, index_config):
+    from dataclasses import replace
+
+    with pytest.raises(ValueError, match="not supported yet"):
+        IndexReader.open(small_index_dir, replace(index_config, store="server"))
