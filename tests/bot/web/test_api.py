@@ -202,3 +202,20 @@ def test_services_load_in_the_background_and_ready_says_when(web_settings, tmp_p
         assert ready.status_code == 503 and ready.headers["retry-after"]
         answer = client.post("/api/ask", json={"question": OYSTER})
         assert answer.status_code == 503 and answer.json()["message"]
+
+
+def test_with_slack_settings_the_events_endpoint_is_mounted_and_health_says_on(web_settings, web_services, tmp_path):
+    from dataclasses import replace
+
+    from bot.web.app import create_app
+
+    settings = web_settings.model_copy(update={
+        "slack_bot_token": "xoxb-test", "slack_signing_secret": "not-a-real-secret",
+        "slack_api_base_url": "http://127.0.0.1:9/api/", "feedback_db": tmp_path / "f.sqlite3",
+    })
+    # the same loaded index and chain, seen through the Slack-enabled settings
+    services = replace(web_services, settings=settings)
+    with TestClient(create_app(settings, services)) as client:
+        assert client.get("/api/health").json()["slack"] == "on"
+        unsigned = client.post("/slack/events", json={"type": "url_verification", "challenge": "x"})
+        assert unsigned.status_code == 401  # mounted, and Bolt checks Slack's signature
