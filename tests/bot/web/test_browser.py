@@ -56,6 +56,34 @@ def active_element_id(page) -> str | None:
     )
 
 
+# WCAG relative-luminance contrast of every text-bearing element of the widget against its effective background
+CONTRAST_JS = """
+() => {
+  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = el => {
+    for (let node = el; node; node = node.parentElement || (node.getRootNode && node.getRootNode().host)) {
+      const bg = parse(getComputedStyle(node).backgroundColor);
+      if (bg.length === 3 || (bg.length === 4 && bg[3] === 1)) return bg.slice(0, 3);
+      if (node.classList && node.classList.contains('root')) break;
+    }
+    return [255, 255, 255];
+  };
+  const root = document.querySelector('export-assistant-widget').shadowRoot;
+  const worst = [];
+  root.querySelectorAll('*').forEach(el => {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length || el.closest('.sr-only')) return;
+    const fg = lum(parse(getComputedStyle(el).color)), bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    worst.push([Math.round(ratio * 100) / 100, el.tagName + '.' + el.className, el.textContent.slice(0, 20)]);
+  });
+  return worst.sort((a, b) => a[0] - b[0]);
+}
+"""
+
+
 def ask_and_wait(page, question: str):
     page.get_by_role("textbox", name=T["input_label"]).fill(question)
     page.get_by_role("textbox", name=T["input_label"]).press("Enter")
@@ -99,6 +127,9 @@ def test_desktop_ask_stream_cite_and_open_the_source(browser, live_server, scree
     conversation = page.evaluate("() => Object.entries(sessionStorage).find(([k]) => k.startsWith('export-assistant'))[1]")
     assert len(conversation) == 32
     page.screenshot(path=str(screenshots / "desktop-3-answer.png"))
+    contrasts = page.evaluate(CONTRAST_JS)
+    assert len(contrasts) > 10
+    assert contrasts[0][0] >= 4.5, contrasts[:3]
 
     answer.get_by_role("button", name=T["helpful"]).click()
     answer.get_by_text(T["feedback_thanks"]).wait_for()
