@@ -122,7 +122,8 @@ async def feedback(body: FeedbackRequest, state: WebState = Depends(get_state)) 
 async def health(state: WebState = Depends(get_state)) -> HealthResponse:
     return HealthResponse(
         slack="on" if state.settings.slack_enabled else "off",
-        index_generation=_generation(state),
+        # opening a new generation reads files: not on the event loop
+        index_generation=await anyio.to_thread.run_sync(_generation, state),
     )
 
 

@@ -1,8 +1,8 @@
 """Who is asking (public or coordinator, by bearer token) and the security headers every response carries."""
 from __future__ import annotations
 
-import hashlib
 import base64
+import hashlib
 import hmac
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

@@ -96,6 +96,16 @@ def test_cors_allows_only_the_configured_origin(client: TestClient):
     assert client.get("/api/health", headers={"Origin": ALLOWED_ORIGIN}).headers["access-control-allow-origin"] == ALLOWED_ORIGIN
 
 
+def test_cross_origin_widget_can_read_the_rate_limit_message(make_app):
+    with TestClient(make_app(rate_limit_per_minute=1)) as client:
+        headers = {"Origin": ALLOWED_ORIGIN}
+        assert client.post("/api/ask", json={"question": "香港のカキ"}, headers=headers).status_code == 200
+        limited = client.post("/api/ask/stream", json={"question": "香港のカキ"}, headers=headers)
+        assert limited.status_code == 429
+        assert limited.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+        assert "retry-after" in limited.headers["access-control-expose-headers"].lower()
+
+
 def test_no_cors_headers_at_all_without_configured_origins(make_app):
     with TestClient(make_app(cors_origins=[])) as client:
         response = client.get("/api/health", headers={"Origin": ALLOWED_ORIGIN})
