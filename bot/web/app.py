@@ -51,6 +51,10 @@ def create_app(settings: Settings, services: "Services | None" = None) -> FastAP
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    # innermost first: the body limit, then headers (which also turn stray exceptions into the Japanese 500),
+    # CORS outermost so that every response, errors included, is readable by the allowed sites
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -61,8 +65,6 @@ def create_app(settings: Settings, services: "Services | None" = None) -> FastAP
             expose_headers=["Retry-After"],
             max_age=600,
         )
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(SecurityHeaders)
     if services is not None:
         _attach_slack(app, state)
     return app

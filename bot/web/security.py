@@ -4,11 +4,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.models import Audience
-from bot.web.errors import Unauthorized
+from bot.web.errors import Unauthorized, describe
 
 
 def resolve_audience(authorization: str | None, coordinator_token: str | None) -> Audience:
@@ -45,7 +46,8 @@ class SecurityHeaders:
     """Pure ASGI middleware (it must not buffer SSE): adds the headers unless the route set its own.
 
     Pages set their own Content-Security-Policy (they know their inline style hashes); everything else gets
-    the API policy, which allows nothing to load and nothing to frame.
+    the API policy, which allows nothing to load and nothing to frame. An unexpected exception becomes the
+    Japanese 500 here, inside this middleware, so that response carries the headers (and CORS) too.
     """
 
     def __init__(self, app: ASGIApp):
@@ -74,4 +76,24 @@ class SecurityHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            if started:
+                raise  # too late for a response: let the server close the connection
+            status, body, headers = describe(error)  # logs the traceback; the client gets none of it
+            payload = json.dumps(body.model_dump(), ensure_ascii=False).encode("utf-8")
+            await send_with_headers({
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            *((k.lower().encode(), v.encode()) for k, v in headers.items())],
+            })
+            await send_with_headers({"type": "http.response.body", "body": payload})

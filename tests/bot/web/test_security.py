@@ -130,3 +130,19 @@ def test_security_headers(client: TestClient):
     assert widget.headers["cross-origin-resource-policy"] == "cross-origin"
     assert "x-frame-options" not in widget.headers
     assert widget.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_unexpected_exception_is_a_japanese_500_with_headers_and_no_traceback(make_app):
+    app = make_app()
+
+    @app.get("/api/explode")  # a route that fails the way a bug would
+    async def explode():
+        raise RuntimeError("secret internal detail /srv/app/bot/chain.py line 12")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/explode", headers={"Origin": ALLOWED_ORIGIN})
+    assert response.status_code == 500
+    assert response.json() == {"code": "internal_error", "message": "処理中に問題が発生しました。時間をおいて再度お試しください。"}
+    assert "secret internal detail" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
