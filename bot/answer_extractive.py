@@ -65,7 +65,7 @@ def split_sentences(text: str) -> list[str]:
 
 def _similar(a: set[str], b: set[str]) -> bool:
     """Two sentences saying the same thing (a note restating the strategy, say): keep one."""
-    return bool(a and b) and len(a & b) / len(a | b) >= 0.6
+    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.7
 
 
 def _clean(sentence: str) -> str:
