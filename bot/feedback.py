@@ -107,3 +107,33 @@ class FeedbackStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.feedback [--db PATH] [--limit N] [--answer ID]`: totals, then the newest entries as JSON lines."""
+    import argparse
+    import json
+    from dataclasses import asdict
+
+    parser = argparse.ArgumentParser(prog="python -m bot.feedback", description="👍/👎 の集計と最新の評価を表示します")
+    parser.add_argument("--db", type=Path, default=None, help="feedback SQLite file (default: settings.feedback_db)")
+    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--answer", default=None, help="only the feedback on this answer id")
+    args = parser.parse_args(argv)
+    if args.db is None:
+        from bot.settings import Settings
+
+        args.db = Settings().feedback_db
+    if not args.db.exists():
+        print(f"評価はまだありません（{args.db} がありません） / no feedback yet: {args.db}")
+        return 0
+    store = FeedbackStore(args.db)
+    counts = store.counts()
+    print(f"👍 {counts['up']}  👎 {counts['down']}")
+    for entry in store.entries(args.answer, args.limit):
+        print(json.dumps(asdict(entry), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -57,3 +57,23 @@ def test_concurrent_writers_lose_nothing(tmp_path):
         t.join()
     assert store.counts() == {"up": 200, "down": 200}
     assert len({e.answer_id for e in store.entries(limit=1000)}) == 400
+
+
+def test_command_line_prints_totals_and_newest_entries(tmp_path, repo_root):
+    import json
+    import subprocess
+    import sys
+
+    db = tmp_path / "feedback.sqlite3"
+    store = FeedbackStore(db)
+    store.record("a1", "up", None, "web", None, "q1", "t1")
+    store.record("a2", "down", "古い", "slack", "U1", "q2", "t2")
+    result = subprocess.run([sys.executable, "-m", "bot.feedback", "--db", str(db), "--limit", "1"],
+                            cwd=repo_root, capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "👍 1  👎 1"
+    assert len(lines) == 2
+    assert json.loads(lines[1])["comment"] == "古い"
+    missing = subprocess.run([sys.executable, "-m", "bot.feedback", "--db", str(tmp_path / "none.sqlite3")],
+                             cwd=repo_root, capture_output=True, text=True, check=True)
+    assert "評価はまだありません" in missing.stdout
