@@ -27,7 +27,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(exc.message_ja, file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
+        print(json.dumps({"answer": answer.text, **answer.model_dump()}, ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
     if answer.citations:
