@@ -249,6 +249,14 @@ def build_synthetic_index(size: int, chunk_texts: list[str], base_vectors: np.nd
     return SyntheticIndex(index_dir, built.chunks, built.seconds, warm.seconds)
 
 
+def forget_query_vectors(embedder) -> None:
+    """The serving side remembers recent query vectors (bot.services.QueryCachingEmbedder); a latency figure
+    for a question asked for the first time must not profit from the previous measurement's embedding."""
+    cache = getattr(embedder, "_cache", None)
+    if cache is not None:
+        cache.clear()
+
+
 def measure_serving(index_dir: str, questions: list[str], embedder_spec: str, warmup: int = 3) -> dict:
     """Runs in a fresh process: RSS after opening the index, retrieval and whole-chain latency per question."""
     from bot.query import analyze
@@ -274,10 +282,13 @@ def measure_serving(index_dir: str, questions: list[str], embedder_spec: str, wa
         retrieval, chain = [], []
         parts: dict[str, list[float]] = {name: [] for name in PARTS}
         reader = services.live_index.current()
+        uncached = getattr(services.embedder, "inner", services.embedder)
         for question in questions:
+            forget_query_vectors(services.embedder)
             started = time.perf_counter()
             retriever.search(analyze(question))
             retrieval.append((time.perf_counter() - started) * 1000)
+            forget_query_vectors(services.embedder)
             started = time.perf_counter()
             services.chain.ask(question)
             chain.append((time.perf_counter() - started) * 1000)
@@ -287,7 +298,7 @@ def measure_serving(index_dir: str, questions: list[str], embedder_spec: str, wa
             vector = reader.embed_query(analysis.search_text)
             tokens = reader.tokenize(analysis.search_text)
             for name, call in (("analyze", lambda: analyze(question)),
-                               ("embed_query", lambda: reader.embed_query(analysis.search_text)),
+                               ("embed_query", lambda: uncached.embed_query(analysis.search_text)),
                                ("dense_public", lambda: reader.dense_search(vector, k, audience="public")),
                                ("dense_unfiltered", lambda: reader.dense_search(vector, k, audience=None)),
                                ("tokenize", lambda: reader.tokenize(analysis.search_text)),
