@@ -77,9 +77,9 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def start_server(app: FastAPI) -> LiveServer:
-    """A real uvicorn on a free loopback port, in a thread of the test process."""
-    port = free_port()
+def start_server(app, port: int | None = None) -> LiveServer:
+    """A real uvicorn on a (free) loopback port, in a thread of the test process."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True, name=f"uvicorn-{port}")
     thread.start()

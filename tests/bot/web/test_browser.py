@@ -8,7 +8,7 @@ import pytest
 
 from bot import texts
 from bot.feedback import FeedbackStore
-from tests.bot.web.conftest import start_server
+from tests.bot.web.conftest import free_port, start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -194,3 +194,50 @@ def test_rate_limited_and_offline_messages(browser, make_app, screenshots):
         context.close()
     finally:
         server.stop()
+
+
+def host_page_app(api_url: str):
+    """The prefecture's own site on another origin: a bare Starlette app serving one page with the snippet."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    page = (
+        '<!doctype html><html lang="ja"><head><meta charset="shift_jis"><title>host</title></head><body>'
+        "<h1>Prefecture site</h1>"
+        f'<script src="{api_url}/widget.js" data-api="{api_url}" data-title="輸出相談アシスタント" defer></script>'
+        "</body></html>"
+    )
+
+    async def index(request):
+        # a host page in Shift_JIS: the widget must not depend on the page's charset
+        return HTMLResponse(page.encode("shift_jis"), media_type="text/html; charset=shift_jis")
+
+    return Starlette(routes=[Route("/", index)])
+
+
+@pytest.mark.parametrize("allowed", [True, False], ids=["allowed-origin", "other-origin"])
+def test_widget_on_another_origin_works_only_where_cors_allows(browser, make_app, allowed):
+    host_port = free_port()
+    host_origin = f"http://127.0.0.1:{host_port}"
+    api = start_server(make_app(cors_origins=[host_origin] if allowed else ["https://www.pref.example.jp"]))
+    host = start_server(host_page_app(api.url), port=host_port)
+    try:
+        context = browser.new_context(viewport={"width": 1024, "height": 768})
+        page = context.new_page()
+        page.goto(host_origin + "/")
+        page.get_by_role("button", name=T["open"]).click()
+        box = page.get_by_role("textbox", name=T["input_label"])
+        box.fill(QUESTION)
+        box.press("Enter")
+        if allowed:
+            link = page.locator(".msg.answer .sources a").first
+            link.wait_for(state="visible", timeout=60000)
+            assert link.get_attribute("href").startswith(f"{api.url}/sources/")
+        else:
+            page.get_by_role("alert").filter(has_text=T["error"]).wait_for(timeout=30000)
+            assert page.locator(".msg.answer").count() == 0
+        context.close()
+    finally:
+        host.stop()
+        api.stop()
