@@ -17,7 +17,7 @@ from bot.errors import AssistantError, BadQuestion, IndexUnavailable
 from bot.followup import resolve_followup
 from bot.models import Answer, Citation, RetrievedChunk, Turn
 from bot.query import QueryAnalysis, analyze, content_nouns, known_forms
-from bot.retriever import HybridRetriever, ScoredChunk
+from bot.retriever import HybridRetriever, RetrievalFilters, ScoredChunk
 from ingest.tagging import find_countries, find_products
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class _Work:
     conversation: list[Turn]
     audience: str
     started: float
+    filters: RetrievalFilters | None = None
     analysis: QueryAnalysis | None = None
     hits: list[ScoredChunk] = field(default_factory=list)
     answer: Answer | None = None
@@ -83,10 +84,12 @@ class AssistantChain:
         )
 
     # --- public entry ---
-    def ask(self, question: str, conversation: list[Turn] | None = None, audience: str = "public") -> Answer:
+    def ask(self, question: str, conversation: list[Turn] | None = None, audience: str = "public",
+            filters: RetrievalFilters | None = None) -> Answer:
+        """Answer one question; `filters` restrict retrieval to kinds, products or countries."""
         if audience not in ("public", "internal"):
             raise BadQuestion(f"unknown audience {audience!r}")
-        work = _Work(question or "", list(conversation or []), audience, time.perf_counter())
+        work = _Work(question or "", list(conversation or []), audience, time.perf_counter(), filters)
         try:
             done: _Work = self.runnable.invoke(work)
         except AssistantError:
@@ -144,7 +147,7 @@ class AssistantChain:
         if work.answer is not None:
             return work
         assert work.analysis is not None
-        work.hits = self.retriever.search(work.analysis, audience=work.audience, k=self.settings.k)
+        work.hits = self.retriever.search(work.analysis, audience=work.audience, k=self.settings.k, filters=work.filters)
         return work
 
     def _answer(self, work: _Work) -> _Work:

@@ -34,6 +34,26 @@ class RetrievalSettings:
     country_boost: float = 0.004
 
 
+@dataclass(frozen=True)
+class RetrievalFilters:
+    """Hard metadata filters on top of the audience: only chunks matching every given field are returned."""
+
+    kinds: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+
+    def admits(self, chunk: Chunk) -> bool:
+        return (
+            (not self.kinds or chunk.kind in self.kinds)
+            and (not self.products or any(p in chunk.products for p in self.products))
+            and (not self.countries or any(c in chunk.countries for c in self.countries))
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not (self.kinds or self.products or self.countries)
+
+
 def reciprocal_rank_fusion(
     rankings: list[tuple[list[tuple[str, float]], float]], rrf_k: int
 ) -> dict[str, float]:
@@ -55,17 +75,26 @@ class HybridRetriever(BaseRetriever):
     k: int = 8
     settings: RetrievalSettings = RetrievalSettings()
 
-    def search(self, analysis: QueryAnalysis, audience: str | None = None, k: int | None = None) -> list[ScoredChunk]:
+    def search(self, analysis: QueryAnalysis, audience: str | None = None, k: int | None = None,
+               filters: RetrievalFilters | None = None) -> list[ScoredChunk]:
         reader = self.live_index.current()
         audience = audience or self.audience
         k = k or self.k
         s = self.settings
+        filters = filters or RetrievalFilters()
+        # filtered searches look deeper, since the filter is applied after ranking on the lexical side
+        candidates = s.candidates if filters.empty else s.candidates * 5
+        kinds = list(filters.kinds) or None
         dense_hits: list[tuple[str, float]] = []
         lexical_hits: list[tuple[str, float]] = []
         if s.mode in ("hybrid", "dense"):
-            dense_hits = reader.dense_search(reader.embed_query(analysis.search_text), s.candidates, audience=audience)
+            dense_hits = reader.dense_search(reader.embed_query(analysis.search_text), candidates, audience=audience,
+                                             kinds=kinds)
         if s.mode in ("hybrid", "lexical"):
-            lexical_hits = reader.lexical_search(reader.tokenize(analysis.search_text), s.candidates, audience=audience)
+            lexical_hits = reader.lexical_search(reader.tokenize(analysis.search_text), candidates, audience=audience)
+        if not filters.empty:
+            dense_hits = [h for h in dense_hits if h[0] in reader.chunks and filters.admits(reader.chunks[h[0]])]
+            lexical_hits = [h for h in lexical_hits if h[0] in reader.chunks and filters.admits(reader.chunks[h[0]])]
         fused = reciprocal_rank_fusion(
             [(dense_hits, s.dense_weight), (lexical_hits, s.lexical_weight)], s.rrf_k
         )

@@ -87,3 +87,14 @@ def test_the_chain_is_a_langchain_runnable(small_services):
     documents = retriever.invoke("香港 カキ 輸出")
     assert documents and documents[0].metadata["doc_id"] == "oyster-hongkong"
     assert all(d.metadata["audience"] == "public" for d in documents)
+
+
+def test_metadata_filters_restrict_kind_product_and_country(small_services):
+    from bot.retriever import RetrievalFilters
+
+    answer = small_services.chain.ask("輸出の手続きを教えて", filters=RetrievalFilters(kinds=("procedure",)))
+    assert answer.retrieved and {r.doc_id for r in answer.retrieved} == {"beef-export-certificate"}
+    by_country = small_services.chain.ask("注意点は？", filters=RetrievalFilters(countries=("台湾",)))
+    assert {r.doc_id for r in by_country.retrieved} == {"strawberry-taiwan"}
+    by_product = small_services.chain.ask("輸出について", filters=RetrievalFilters(products=("日本酒",)))
+    assert {r.doc_id for r in by_product.retrieved} == {"sake-case"}
