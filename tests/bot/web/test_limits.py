@@ -124,7 +124,7 @@ def test_over_the_concurrency_cap_is_503_with_retry_after(make_app):
         limiter.release()
 
 
-def test_concurrency_cap_holds_under_real_parallel_requests(live_server, make_app):
+def test_concurrency_cap_holds_under_real_parallel_requests(make_app):
     """Many simultaneous requests against a real server with a cap of 1: some are refused, none fail otherwise."""
     import concurrent.futures
 
