@@ -10,7 +10,8 @@
   "use strict";
 
   var TEXTS = /*@WIDGET_TEXTS@*/{};
-  var script = document.currentScript;
+  // currentScript is null when a tag manager loads us oddly; then find our own tag by its file name
+  var script = document.currentScript || document.querySelector("script[src$='/widget.js'][data-api]");
   if (!script || window.__exportAssistantWidget) return; // one widget per page, even if pasted twice
   window.__exportAssistantWidget = true;
 
@@ -429,5 +430,7 @@
   }
 
   greet();
-  (document.body || document.documentElement).appendChild(host);
+  // pasted into <head> without defer, the body does not exist yet
+  if (document.body) document.body.appendChild(host);
+  else document.addEventListener("DOMContentLoaded", function () { document.body.appendChild(host); });
 })();
