@@ -202,11 +202,11 @@ def host_page_app(api_url: str):
     from starlette.responses import HTMLResponse
     from starlette.routing import Route
 
+    # pasted into <head> and without defer, as a hurried CMS edit might: the widget waits for <body>
     page = (
-        '<!doctype html><html lang="ja"><head><meta charset="shift_jis"><title>host</title></head><body>'
-        "<h1>Prefecture site</h1>"
-        f'<script src="{api_url}/widget.js" data-api="{api_url}" data-title="輸出相談アシスタント" defer></script>'
-        "</body></html>"
+        '<!doctype html><html lang="ja"><head><meta charset="shift_jis"><title>host</title>'
+        f'<script src="{api_url}/widget.js" data-api="{api_url}" data-title="輸出相談アシスタント"></script>'
+        "</head><body><h1>Prefecture site</h1></body></html>"
     )
 
     async def index(request):
