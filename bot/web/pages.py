@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
 TEXTS_MARKER = "/*@WIDGET_TEXTS@*/{}"
 ORIGIN_MARKER = "{{ORIGIN}}"
+_PLAIN_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY"}
 
 router = APIRouter()
@@ -72,7 +74,7 @@ async def widget_js() -> Response:
 async def demo(request: Request, state: WebState = Depends(get_state)) -> HTMLResponse:
     origin = state.settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
     page = demo_template().replace(ORIGIN_MARKER, escape(origin, quote=True))
-    return HTMLResponse(page, headers={"Content-Security-Policy": demo_csp(), "X-Frame-Options": "DENY"})
+    return HTMLResponse(page, headers={"Content-Security-Policy": demo_csp(origin), "X-Frame-Options": "DENY"})
 
 
 @router.get("/demo.css", include_in_schema=False)
@@ -104,9 +106,14 @@ def demo_template() -> str:
     return (WIDGET_DIR / "demo.html").read_text(encoding="utf-8")
 
 
-def demo_csp() -> str:
-    # as strict as a careful prefecture site might be: the widget must work under it
+def demo_csp(origin: str) -> str:
+    """As strict as a careful prefecture site might be (no inline script or style): the widget must work under it.
+
+    `origin` is where the snippet points (public_base_url behind a proxy); it is allowed besides 'self'.
+    """
+    # the origin may come from the Host header: only a plain scheme://host[:port] goes into the policy
+    allowed = f"'self' {origin}" if _PLAIN_ORIGIN.match(origin) else "'self'"
     return (
-        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'none'; script-src {allowed}; connect-src {allowed}; style-src 'self'; img-src 'self' data:; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )

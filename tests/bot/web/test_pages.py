@@ -44,3 +44,10 @@ def test_demo_embeds_the_widget_with_the_one_line_snippet(client: TestClient):
 def test_widget_source_keeps_all_japanese_in_bot_texts():
     source = (WIDGET_DIR / "widget.js").read_text(encoding="utf-8")
     assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", source)
+
+
+def test_demo_policy_allows_only_a_plain_origin():
+    from bot.web.pages import demo_csp
+
+    assert "script-src 'self' https://assist.example.jp:8443;" in demo_csp("https://assist.example.jp:8443")
+    assert "script-src 'self';" in demo_csp("https://evil.example; script-src *")
