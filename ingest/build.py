@@ -298,6 +298,15 @@ def index_documents(
 
     report = IngestReport(failures=list(loaded.failures))
     documents = list(loaded.documents)
+    if not documents:
+        # nothing loaded (a mistyped path, an empty folder): never turn that into "remove everything"
+        if not report.failures:
+            report.failures.append(("", "取り込める文書が見つかりません / no documents found"))
+        report.generation = previous.generation if previous is not None else None
+        report.documents = len(previous.documents) if previous is not None else 0
+        report.chunks = previous.chunk_count if previous is not None else 0
+        report.seconds = time.monotonic() - started
+        return report
     produced = {document.doc_id for document in documents}
     if previous is not None:
         kept_ids = {

@@ -222,3 +222,12 @@ def test_a_damaged_previous_store_falls_back_to_a_full_rebuild(tmp_path, make_in
         assert sorted(cid for cid, _ in reader.dense_search(reader.embed_query("文書"), 10)) == ["edit:2:0", "keep:1:0"]
     finally:
         reader.close()
+
+
+def test_a_run_that_loads_nothing_changes_nothing(tmp_path, make_indexed_document, index_config):
+    index_documents(tmp_path, LoadOutcome(documents=[make_indexed_document("doc", ["本文"])]), index_config)
+    report = index_documents(tmp_path, LoadOutcome(failures=[("typo/", "パスが存在しません")]), index_config)
+    assert report.removed == [] and report.generation == "gen-000001" and report.documents == 1
+    empty = index_documents(tmp_path / "fresh", LoadOutcome(), index_config)
+    assert empty.failures and empty.generation is None
+    assert read_current(tmp_path) == "gen-000001"
