@@ -45,7 +45,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from bot.web.app import create_app
 
-    uvicorn.run(create_app(_settings(args)), host=args.host, port=args.port, log_level="info")
+    settings = _settings(args)
+    # the rate limit decides itself how far to trust X-Forwarded-For (trusted_proxy_hops); uvicorn must not
+    # rewrite the client address before it does
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                proxy_headers=settings.trusted_proxy_hops > 0)
     return 0
 
 
