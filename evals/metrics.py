@@ -18,13 +18,14 @@ def is_answerable(item: dict) -> bool:
 
 
 def chunk_is_relevant(chunk_text: str, item: dict) -> bool:
-    """A retrieved chunk supports the item when it holds the evidence locator or every answer fact."""
+    """A retrieved chunk supports the item when it holds every answer fact (the evidence locator when there are
+    none): knowledge notes restate facts in other words, so the locator alone would be too lenient or too strict."""
     text = squash(chunk_text)
     facts = [squash(f) for f in item.get("answer_facts", [])]
+    if facts:
+        return all(f in text for f in facts)
     evidence = squash(item.get("evidence", ""))
-    if evidence and evidence in text:
-        return True
-    return bool(facts) and all(f in text for f in facts)
+    return bool(evidence) and evidence in text
 
 
 def first_relevant_rank(retrieved: list[str], item: dict) -> int | None:
