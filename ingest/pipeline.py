@@ -15,7 +15,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES, LoadedFile, load_file
 from ingest.models import AUDIENCES, KINDS, Chunk, Document, DocumentMeta, Section
 from ingest.normalize import nfkc, normalize_extracted_text, normalize_markup_text
 from ingest.sections import detect_sections
-from ingest.tagging import canonical_names, find_countries, find_products
+from ingest.tagging import VOCABULARY_PATH, canonical_names, find_countries, find_products
 
 SIDECAR_SUFFIX = ".meta.yaml"
 # Bumped when loading/normalization changes what a file turns into, so content hashes change and
@@ -173,6 +173,8 @@ def load_document(path: Path, root: Path | None = None) -> Document:
     meta = build_meta(path, root, loaded, text, sidecar)
     digest = hashlib.sha256()
     digest.update(TEXT_PIPELINE_VERSION.encode() + b"\0")
+    # chunks carry product/country tags: a vocabulary edit must re-tag every document
+    digest.update(VOCABULARY_PATH.read_bytes() + b"\0")
     digest.update(loaded.raw)
     digest.update(b"\0")
     digest.update(sidecar_raw)
