@@ -32,7 +32,8 @@ class Services:
     @property
     def ready(self) -> bool:
         try:
-            self.live_index.current()
+            # current() alone would return the cached reader even when the Chroma server has gone away
+            self.live_index.current().ping()
             return True
         except Exception:  # missing, corrupt or unreachable index: not ready, never a crash
             return False

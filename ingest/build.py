@@ -32,7 +32,8 @@ from ingest.records import (
     CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, chunk_to_json, chunks_fingerprint, dumps_line, file_sha256,
     section_from_json, section_to_json,
 )
-from ingest.store import CHROMA_DIR, ChromaStore, require_embedded_store
+from ingest.server_store import create_generation_store, publish_generation, store_record, tidy_server
+from ingest.store import CHROMA_DIR, ChromaStore, require_known_store
 
 EMBED_CACHE_FILE = "embeddings.sqlite"
 # Vectors go to Chroma in large adds: 10k chunks added 16 at a time took 57 s, in one add 13 s (measured).
@@ -219,7 +220,8 @@ def write_generation(
     expected = {chunk.chunk_id for chunk in chunks}
 
     store = None
-    if previous is not None and unchanged:
+    # server mode fills a fresh collection from the embedding cache (unchanged chunks cost no embedding)
+    if previous is not None and unchanged and config.store == "embedded":
         keep = {chunk.chunk_id for chunk in chunks if chunk.doc_id in unchanged}
         store = _copy_previous_store(index_dir / previous.generation, generation_dir / CHROMA_DIR, embedder, keep)
         if store is not None:
@@ -234,7 +236,7 @@ def write_generation(
             else:
                 store.close()
     if store is None:
-        store = ChromaStore.create(generation_dir / CHROMA_DIR, embedder)
+        store = create_generation_store(config, generation_dir, embedder)
         try:
             embedded = _fill_store(store, chunks, embedder, cache, progress)
             if store.count() != len(chunks):
@@ -268,11 +270,13 @@ def write_generation(
         ),
         files=files,
         chunk_count=len(chunks),
+        store=store_record(config, generation),
     )
     fsync_tree(generation_dir)
     # the manifest marks the generation complete, so it is written only after everything else is on disk
     write_file_atomically(generation_dir / MANIFEST_FILE, json.dumps(manifest.to_json(), ensure_ascii=False, indent=1))
     switch_current(index_dir, generation)
+    publish_generation(config, generation, embedder)
     return manifest, embedded
 
 
@@ -292,6 +296,7 @@ def index_documents(
     index_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_generations(index_dir)
     embedder = embedder or make_embedder(config.embedder)
+    tidy_server(config, index_dir, embedder)
     previous = None if rebuild else live_manifest(index_dir)
     if previous is not None and (previous.embedder != embedder.name or previous.dim != embedder.dim):
         raise IndexMismatchError(index_dir, previous.embedder, previous.dim, embedder.name, embedder.dim)
@@ -343,6 +348,7 @@ def index_documents(
         manifest, report.embedded = write_generation(index_dir, documents, config, embedder, cache, progress,
                                                      previous, set(report.unchanged))
     remove_stale_generations(index_dir)
+    tidy_server(config, index_dir, embedder)
     report.generation = manifest.generation
     report.seconds = time.monotonic() - started
     return report
@@ -359,7 +365,7 @@ def build_index(
     """The whole ingest: one writer at a time (IndexLockedError otherwise), failures per file in the report."""
     started = time.monotonic()
     index_dir = Path(index_dir)
-    require_embedded_store(config)
+    require_known_store(config)
     with writer_lock(index_dir):
         loaded = load_files([Path(p) for p in paths], config)
         report = index_documents(index_dir, loaded, config, progress, embedder, rebuild)

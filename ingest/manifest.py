@@ -102,6 +102,8 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)
     chunk_count: int = 0
     format_version: int = FORMAT_VERSION
+    # where the vectors are: {"mode": "embedded", "collection": ...} or {"mode": "server", "collection": ...}
+    store: dict[str, str] = field(default_factory=dict)
 
     def document(self, doc_id: str) -> DocumentEntry | None:
         return next((entry for entry in self.documents if entry.doc_id == doc_id), None)
@@ -116,6 +118,7 @@ class Manifest:
             "chunker": self.chunker,
             "chunk_count": self.chunk_count,
             "files": self.files,
+            "store": self.store,
             "documents": [entry.to_json() for entry in self.documents],
         }
 
@@ -132,6 +135,7 @@ class Manifest:
             files=dict(data.get("files", {})),
             chunk_count=int(data.get("chunk_count", 0)),
             format_version=int(data["format_version"]),
+            store=dict(data.get("store") or {}),
         )
 
 

@@ -13,11 +13,12 @@ from ingest.embedders import Embedder, make_embedder
 from ingest.generations import CURRENT_FILE, read_current
 from ingest.lexical import LexicalIndex, tokenize
 from ingest.manifest import (
-    IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexOpenError, Manifest, read_manifest,
+    IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexOpenError, Manifest, read_manifest, rebuild_command,
 )
 from ingest.models import Chunk, DocumentMeta, Section
 from ingest.records import CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, file_sha256, section_from_json
-from ingest.store import CHROMA_DIR, ChromaStore, audience_where, require_embedded_store
+from ingest.server_store import AliasWatcher, StoreUnreachableError, open_generation_store
+from ingest.store import CHROMA_DIR, ChromaStore, audience_where, require_known_store
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class IndexReader:
         generation_dir = index_dir / generation
         manifest = read_manifest(generation_dir)
         config = config or IndexConfig()
-        require_embedded_store(config)
+        require_known_store(config)
         embedder = embedder or make_embedder(config.embedder)
         if manifest.embedder != embedder.name or manifest.dim != embedder.dim:
             raise IndexMismatchError(index_dir, manifest.embedder, manifest.dim, embedder.name, embedder.dim)
@@ -96,12 +97,24 @@ class IndexReader:
         if lexical.chunk_ids != [chunk.chunk_id for chunk in chunk_list]:
             raise IndexCorruptError(lexical_dir, "チャンクの並びが一致しません / rows do not match chunks.jsonl", index_dir)
 
-        chroma_file = generation_dir / CHROMA_DIR / "chroma.sqlite3"
-        if not chroma_file.is_file():
-            raise IndexCorruptError(chroma_file, "ファイルがありません / missing", index_dir)
+        recorded_mode = manifest.store.get("mode", "embedded")
+        if recorded_mode != config.store:
+            raise IndexOpenError(
+                f"インデックス {index_dir} はストア種別 {recorded_mode} で作成されていますが {config.store} で開こうとしました。"
+                f"設定を合わせるか `{rebuild_command(index_dir)}` で作り直してください。 / Index {index_dir} was built for "
+                f"store {recorded_mode!r} but is opened with {config.store!r}; match the setting or rebuild."
+            )
+        if config.store == "embedded":
+            chroma_file = generation_dir / CHROMA_DIR / "chroma.sqlite3"
+            if not chroma_file.is_file():
+                raise IndexCorruptError(chroma_file, "ファイルがありません / missing", index_dir)
+        else:
+            chroma_file = Path(f"chroma://{config.chroma_host}:{config.chroma_port}/{manifest.store.get('collection')}")
         try:
-            store = ChromaStore.open(generation_dir / CHROMA_DIR, embedder)
+            store = open_generation_store(config, generation_dir, embedder)
             count = store.count()
+        except StoreUnreachableError as error:
+            raise IndexOpenError(str(error)) from error
         except Exception as error:
             raise IndexCorruptError(chroma_file, f"{type(error).__name__}: {error}", index_dir) from error
         if count != manifest.chunk_count:
@@ -136,6 +149,10 @@ class IndexReader:
         vocabulary = self._lexical.bm25.vocab_dict
         return {token for token in tokens if token in vocabulary}
 
+    def ping(self) -> None:
+        """Raises when the vector store cannot answer (a stopped Chroma server)."""
+        self._store.ping()
+
     def close(self) -> None:
         self._store.close()
 
@@ -154,14 +171,21 @@ class LiveIndex:
         self._lock = threading.Lock()
         self._reader: IndexReader | None = None
         self._retired: IndexReader | None = None
-        self._stamp: tuple[int, int, int] | None = None
+        self._stamp: tuple[object, ...] | None = None
+        # server mode: the alias on the Chroma server says which generation is live for every app server
+        self._alias = AliasWatcher(self.config, self.embedder) if self.config.store == "server" else None
 
-    def _current_stamp(self) -> tuple[int, int, int] | None:
+    def _current_stamp(self) -> tuple[object, ...] | None:
+        alias = self._alias.live() if self._alias is not None else None
         try:
             stat = (self.index_dir / CURRENT_FILE).stat()
         except FileNotFoundError:
-            return None
-        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            return None if alias is None else (alias,)
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size, alias)
+
+    def _live_generation(self, stamp: tuple[object, ...] | None) -> str | None:
+        alias = stamp[-1] if stamp and self._alias is not None else None
+        return alias if isinstance(alias, str) else read_current(self.index_dir)
 
     def current(self) -> IndexReader:
         stamp = self._current_stamp()
@@ -171,7 +195,7 @@ class LiveIndex:
         with self._lock:
             if self._reader is not None and stamp == self._stamp:
                 return self._reader
-            generation = read_current(self.index_dir)
+            generation = self._live_generation(stamp)
             if self._reader is not None and generation == self._reader.generation:
                 self._stamp = stamp
                 return self._reader

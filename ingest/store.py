@@ -20,12 +20,15 @@ COLLECTION = "chunks"
 CHROMA_DIR = "chroma"
 
 
-def require_embedded_store(config: IndexConfig) -> None:
-    """Server mode (chromadb.HttpClient, issue 8) is not built yet: say so instead of quietly using files."""
-    if config.store != "embedded":
+STORE_MODES = ("embedded", "server")
+
+
+def require_known_store(config: IndexConfig) -> None:
+    """embedded (PersistentClient in the generation dir) or server (HttpClient, ingest/server_store.py)."""
+    if config.store not in STORE_MODES:
         raise ValueError(
-            f"ストア種別「{config.store}」にはまだ対応していません（embedded のみ） / "
-            f"store {config.store!r} is not supported yet; only 'embedded' is implemented"
+            f"ストア種別「{config.store}」には対応していません（embedded または server） / "
+            f"unknown store {config.store!r}; use 'embedded' or 'server'"
         )
 
 
@@ -112,6 +115,10 @@ class ChromaStore:
         distances = result["distances"][0] if result.get("distances") else [1.0] * len(ids)
         # Chroma's cosine distance is 1 - cosine similarity
         return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(ids, distances)]
+
+    def ping(self) -> None:
+        """A cheap call that fails when the store cannot answer queries (used by /api/ready)."""
+        self.collection.count()
 
     def close(self) -> None:
         try:

@@ -167,8 +167,17 @@ def test_queries_are_tokenized_the_way_the_generation_was(reader):
     assert reader.tokenize("輸出促進") == tokenize("輸出促進", recorded["mode"], recorded["char_bigrams"])
 
 
-def test_server_store_is_refused_until_it_exists(small_index_dir, index_config):
+def test_an_unknown_store_mode_is_refused(small_index_dir, index_config):
     from dataclasses import replace
 
-    with pytest.raises(ValueError, match="not supported yet"):
+    with pytest.raises(ValueError, match="unknown store"):
+        IndexReader.open(small_index_dir, replace(index_config, store="bogus"))
+
+
+def test_an_embedded_index_opened_in_server_mode_says_it_was_built_for_embedded(small_index_dir, index_config):
+    from dataclasses import replace
+
+    from ingest.manifest import IndexOpenError
+
+    with pytest.raises(IndexOpenError, match="built for store 'embedded'"):
         IndexReader.open(small_index_dir, replace(index_config, store="server"))

@@ -1,0 +1,216 @@
+"""Server mode: each generation is a versioned collection on a `chroma run` server, an alias names the live one.
+
+The alias is a tiny collection `{prefix}__alias` whose metadata says which generation is live. The writer
+changes it only after the new collection is complete and the generation's local files (manifest last) are
+on disk, so every app server that follows the alias switches at the same moment and never to a half-built
+collection. Our embedding function is passed to every get/create so Chroma never loads its default model.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from ingest.config import IndexConfig
+from ingest.embedders import ChromaEmbeddingAdapter, Embedder
+from ingest.generations import generation_dirs, generation_name, generation_number, read_current
+from ingest.manifest import MANIFEST_FILE
+from ingest.store import CHROMA_DIR, COLLECTION, ChromaStore
+
+logger = logging.getLogger(__name__)
+
+ALIAS_KEY = "live"
+# How long a reader trusts the alias it last read: one small HTTP call per second per server at most.
+ALIAS_TTL_SECONDS = 1.0
+
+
+class StoreUnreachableError(Exception):
+    """The Chroma server did not answer (stopped, wrong host/port)."""
+
+
+def collection_name(prefix: str, generation: str) -> str:
+    number = generation_number(generation)
+    if number is None:
+        raise ValueError(f"not a generation name: {generation!r}")
+    return f"{prefix}_gen_{number:06d}"
+
+
+def alias_name(prefix: str) -> str:
+    return f"{prefix}__alias"
+
+
+def generation_of_collection(prefix: str, name: str) -> str | None:
+    match = re.fullmatch(re.escape(prefix) + r"_gen_(\d{6,})", name)
+    return generation_name(int(match.group(1))) if match else None
+
+
+def http_client(config: IndexConfig) -> Any:
+    return chromadb.HttpClient(
+        host=config.chroma_host,
+        port=config.chroma_port,
+        settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+    )
+
+
+def connect(config: IndexConfig) -> Any:
+    """An HttpClient that has answered a heartbeat; StoreUnreachableError otherwise."""
+    try:
+        client = http_client(config)
+        client.heartbeat()
+    except Exception as error:  # chromadb raises httpx/ValueError/ConnectionError depending on where it failed
+        raise StoreUnreachableError(
+            f"Chroma サーバー {config.chroma_host}:{config.chroma_port} に接続できません / "
+            f"cannot reach the Chroma server at {config.chroma_host}:{config.chroma_port}: {error}"
+        ) from error
+    return client
+
+
+class ServerChromaStore(ChromaStore):
+    """ChromaStore on one versioned collection of a Chroma server (same add/delete/query/count)."""
+
+    def __init__(self, client: Any, name: str, embedder: Embedder, create: bool) -> None:
+        self.chroma_dir = None  # type: ignore[assignment]  # nothing local: the vectors live on the server
+        self.embedder = embedder
+        self.name = name
+        self._client = client
+        adapter = ChromaEmbeddingAdapter(embedder)
+        if create:
+            self.collection = client.create_collection(
+                name,
+                embedding_function=adapter,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": embedder.name, "dim": embedder.dim},
+            )
+        else:
+            self.collection = client.get_collection(name, embedding_function=adapter)
+
+    def ping(self) -> None:
+        self._client.heartbeat()
+
+    def close(self) -> None:
+        pass  # the HttpClient holds no file; its connection pool goes with it
+
+
+def read_alias(client: Any, prefix: str, embedder: Embedder) -> str | None:
+    """The live generation according to the server, or None when no alias was ever written."""
+    try:
+        collection = client.get_collection(alias_name(prefix), embedding_function=ChromaEmbeddingAdapter(embedder))
+    except chromadb.errors.NotFoundError:
+        return None
+    value = (collection.metadata or {}).get(ALIAS_KEY)
+    return value if isinstance(value, str) and generation_number(value) is not None else None
+
+
+def write_alias(client: Any, prefix: str, generation: str, embedder: Embedder) -> None:
+    """Point the alias at `generation`; one metadata update, so readers see the old or the new name."""
+    collection = client.get_or_create_collection(alias_name(prefix), embedding_function=ChromaEmbeddingAdapter(embedder))
+    collection.modify(metadata={ALIAS_KEY: generation, "collection": collection_name(prefix, generation)})
+
+
+def generation_collections(client: Any, prefix: str) -> dict[str, str]:
+    """generation → collection name, for every versioned collection of this prefix on the server."""
+    found: dict[str, str] = {}
+    for collection in client.list_collections():
+        name = collection if isinstance(collection, str) else collection.name
+        generation = generation_of_collection(prefix, name)
+        if generation is not None:
+            found[generation] = name
+    return found
+
+
+def remove_stale_collections(client: Any, prefix: str, keep: set[str]) -> list[str]:
+    """Delete every versioned collection whose generation is not in `keep` (the live one and the one before)."""
+    removed = []
+    for generation, name in sorted(generation_collections(client, prefix).items()):
+        if generation not in keep:
+            client.delete_collection(name)
+            removed.append(name)
+    return removed
+
+
+def create_generation_store(config: IndexConfig, generation_dir: Path, embedder: Embedder) -> ChromaStore:
+    """A new, empty store for the generation being written, embedded or on the server."""
+    if config.store == "embedded":
+        return ChromaStore.create(generation_dir / CHROMA_DIR, embedder)
+    client = connect(config)
+    name = collection_name(config.collection_prefix, generation_dir.name)
+    try:
+        client.delete_collection(name)  # left by a run that died before making it live: never served, safe to drop
+    except chromadb.errors.NotFoundError:
+        pass
+    return ServerChromaStore(client, name, embedder, create=True)
+
+
+def open_generation_store(config: IndexConfig, generation_dir: Path, embedder: Embedder) -> ChromaStore:
+    if config.store == "embedded":
+        return ChromaStore.open(generation_dir / CHROMA_DIR, embedder)
+    return ServerChromaStore(connect(config), collection_name(config.collection_prefix, generation_dir.name),
+                             embedder, create=False)
+
+
+class AliasWatcher:
+    """What a server-mode reader polls: the alias, re-read at most once per ALIAS_TTL_SECONDS.
+
+    When the server cannot be reached the last known value stands: the queries themselves then fail and
+    become 503s, and the reader is not swapped for nothing.
+    """
+
+    def __init__(self, config: IndexConfig, embedder: Embedder) -> None:
+        self.config = config
+        self.embedder = embedder
+        self._client: Any = None
+        self._value: str | None = None
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def live(self) -> str | None:
+        now = time.monotonic()
+        if now - self._read_at < ALIAS_TTL_SECONDS:
+            return self._value
+        with self._lock:
+            if now - self._read_at < ALIAS_TTL_SECONDS:
+                return self._value
+            try:
+                if self._client is None:
+                    self._client = http_client(self.config)
+                self._value = read_alias(self._client, self.config.collection_prefix, self.embedder)
+            except Exception as error:
+                logger.warning("could not read the Chroma alias, keeping %s: %s", self._value, error)
+            self._read_at = time.monotonic()
+            return self._value
+
+
+def store_record(config: IndexConfig, generation: str) -> dict[str, str]:
+    """What the manifest says about where this generation's vectors are."""
+    if config.store == "embedded":
+        return {"mode": "embedded", "collection": f"{CHROMA_DIR}/{COLLECTION}"}
+    return {"mode": "server", "collection": collection_name(config.collection_prefix, generation)}
+
+
+def publish_generation(config: IndexConfig, generation: str, embedder: Embedder) -> None:
+    """Server mode: move the alias to a generation whose collection and local files are complete."""
+    if config.store == "server":
+        write_alias(connect(config), config.collection_prefix, generation, embedder)
+
+
+def tidy_server(config: IndexConfig, index_dir: Path, embedder: Embedder) -> list[str]:
+    """Server mode, writer side: the alias follows CURRENT; collections without a kept generation dir go.
+
+    Run after remove_stale_generations, so the generation dirs left are the live one and the one before.
+    A writer killed between switching CURRENT and moving the alias is repaired here by the next run.
+    """
+    if config.store != "server":
+        return []
+    client = connect(config)
+    prefix = config.collection_prefix
+    current = read_current(index_dir)
+    if current is not None and read_alias(client, prefix, embedder) != current:
+        write_alias(client, prefix, current, embedder)
+    keep = {path.name for path in generation_dirs(index_dir) if (path / MANIFEST_FILE).is_file()}
+    return remove_stale_collections(client, prefix, keep)
