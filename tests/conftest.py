@@ -93,3 +93,16 @@ def make_indexed_document() -> Callable[..., object]:
         return IndexedDocument(meta, f"sha-{doc_id}-{version}", (section,), chunks)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real `chroma run` on loopback for the whole session (server-mode tests); stopped at the end."""
+    from tests.chroma_server import ChromaServer, chroma_cli
+
+    if chroma_cli() is None:
+        pytest.skip("the chroma CLI (shipped with the chromadb package) is not installed")
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data")
+    server.start()
+    yield server
+    server.stop()
