@@ -13,13 +13,13 @@ import numpy as np
 from sudachipy import Dictionary, SplitMode
 
 TOKENIZER_NAME = "sudachipy"
-# Mode and bigrams were chosen with scripts/measure_tokenizer.py on evals/datasets/dev.jsonl (BM25 alone,
-# 67 questions): B + bigrams tied the best recall@5 (0.806) with MRR@10 0.656 (best 0.662, A + bigrams,
-# whose recall@5 was 0.791); words alone in mode B: 0.761 / 0.620. Table in docs/readme/ingest-index.md.
+# Mode and bigrams were chosen with scripts/measure_tokenizer.py on evals/datasets/dev.jsonl (BM25 alone):
+# mode B + bigrams tied the best recall@5 and came within 0.01 of the best MRR@10; words alone in mode B
+# were the weakest at recall@5. Figures in docs/readme/ingest-index.md.
 SPLIT_MODE = "B"
 # Character bigrams of kanji/kana runs of the text, added beside the words: they catch compounds that
-# Sudachi splits differently in a question and in a document. (Bigrams of each word's normalized form
-# instead measured worse: B 0.791 / 0.609.)
+# Sudachi splits differently in a question and in a document. Hiragana stays in the runs: dropping it, or
+# taking bigrams of each word's normalized form instead, both measured worse.
 CHAR_BIGRAMS = True
 # Tokens that carry no topic: particles, auxiliaries, punctuation, symbols, whitespace.
 _DROPPED_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}

@@ -120,11 +120,16 @@ def test_kill_9_mid_build_leaves_the_previous_generation_and_the_next_run_comple
 
     write_extra_notes(corpus)
     slow = dict(env, EXPORT_BOT_TEST_SLOW_EMBED="1.0")
+    log = open(tmp_path / "killed-run.log", "w+")
     process = subprocess.Popen([sys.executable, "-m", "ingest", str(corpus), "--index", str(index_dir)], cwd=repo_root,
-                               env=slow, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               env=slow, stdout=log, stderr=subprocess.STDOUT)
     try:
         chroma_db = index_dir / "gen-000002" / "chroma" / "chroma.sqlite3"
-        assert wait_for(chroma_db.exists), "the second build never started writing"
+        started = wait_for(lambda: chroma_db.exists() or process.poll() is not None)
+        assert started and process.poll() is None, (
+            f"the second build never started writing (exit {process.poll()}): "
+            f"{(tmp_path / 'killed-run.log').read_text()[-3000:]} {sorted(p.name for p in index_dir.iterdir())}"
+        )
         # 53 chunks in batches of 16 with a 1 s pause after each: the build cannot finish within 1.2 s from here
         time.sleep(1.2)
         with pytest.raises(IndexLockedError):  # while it runs, a second writer is turned away
@@ -133,7 +138,10 @@ def test_kill_9_mid_build_leaves_the_previous_generation_and_the_next_run_comple
         assert process.poll() is None, "the build finished before it could be killed"
         os.kill(process.pid, signal.SIGKILL)
     finally:
+        if process.poll() is None:
+            process.kill()
         process.wait(60)
+        log.close()
     assert process.returncode == -signal.SIGKILL
 
     assert read_current(index_dir) == "gen-000001"
