@@ -16,11 +16,38 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def _index_problem(settings: Settings) -> str | None:
+    """Why the index cannot be used (names the file and the rebuild command), or None when it checks out."""
+    from ingest.manifest import IndexOpenError
+    from ingest.preflight import check_index
+
+    try:
+        check_index(settings.index_dir, settings.index_config())
+    except (IndexOpenError, ValueError) as error:
+        return str(error)
+    return None
+
+
+def _print_index_error(message: str) -> None:
+    print(f"エラー / error: {message}", file=sys.stderr)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.errors import AssistantError
     from bot.services import build_services
+    from ingest.manifest import IndexOpenError
 
-    services = build_services(_settings(args))
+    settings = _settings(args)
+    problem = _index_problem(settings)
+    if problem:
+        _print_index_error(problem)
+        return 2
+    services = build_services(settings)
+    try:
+        services.live_index.current()  # opens everything (Chroma too) before asking, so damage is named here
+    except IndexOpenError as exc:
+        _print_index_error(str(exc))
+        return 2
     try:
         answer = services.chain.ask(args.question, audience=args.audience)
     except AssistantError as exc:
@@ -46,6 +73,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.web.app import create_app
 
     settings = _settings(args)
+    problem = _index_problem(settings)
+    if problem:
+        _print_index_error(problem)
+        return 2
     # the rate limit decides itself how far to trust X-Forwarded-For (trusted_proxy_hops); uvicorn must not
     # rewrite the client address before it does
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
