@@ -181,3 +181,17 @@ def test_an_embedded_index_opened_in_server_mode_says_it_was_built_for_embedded(
 
     with pytest.raises(IndexOpenError, match="built for store 'embedded'"):
         IndexReader.open(small_index_dir, replace(index_config, store="server"))
+
+
+def test_knowledge_index_holds_every_note_and_hides_internal_ones(knowledge_index_dir, repo_root, index_config):
+    reader = IndexReader.open(knowledge_index_dir, index_config)
+    try:
+        notes = {path.stem for path in (repo_root / "knowledge").rglob("*.md") if path.name != "README.md"}
+        assert notes <= set(reader.documents)
+        internal = {doc_id for doc_id, meta in reader.documents.items() if meta.audience == "internal"}
+        assert internal, "knowledge/internal should hold internal notes"
+        query = "内部 担当 取扱い"
+        hits = reader.dense_search(reader.embed_query(query), k=50) + reader.lexical_search(reader.tokenize(query), 50)
+        assert not {reader.chunks[chunk_id].doc_id for chunk_id, _ in hits} & internal
+    finally:
+        reader.close()
