@@ -113,8 +113,8 @@ class IndexReader:
         try:
             store = open_generation_store(config, generation_dir, embedder)
             count = store.count()
-        except StoreUnreachableError as error:
-            raise IndexOpenError(str(error)) from error
+        except StoreUnreachableError:
+            raise  # the server is down: not the files' fault, so not reported as corrupt
         except Exception as error:
             raise IndexCorruptError(chroma_file, f"{type(error).__name__}: {error}", index_dir) from error
         if count != manifest.chunk_count:

@@ -20,7 +20,7 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.config import IndexConfig
 from ingest.embedders import ChromaEmbeddingAdapter, Embedder
 from ingest.generations import generation_dirs, generation_name, generation_number, read_current
-from ingest.manifest import MANIFEST_FILE
+from ingest.manifest import MANIFEST_FILE, IndexOpenError
 from ingest.store import CHROMA_DIR, COLLECTION, ChromaStore
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,8 @@ ALIAS_KEY = "live"
 ALIAS_TTL_SECONDS = 1.0
 
 
-class StoreUnreachableError(Exception):
-    """The Chroma server did not answer (stopped, wrong host/port)."""
+class StoreUnreachableError(IndexOpenError):
+    """The Chroma server did not answer (stopped, wrong host/port); the CLIs print it like any index error."""
 
 
 def collection_name(prefix: str, generation: str) -> str:

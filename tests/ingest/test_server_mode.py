@@ -1,6 +1,7 @@
 """Build, read and switch generations in both store modes: embedded Chroma and a real `chroma run` server."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -214,3 +215,18 @@ def test_another_process_sees_the_switch(tmp_path, chroma_server, index_config, 
     assert process.returncode == 0, err
     assert out.split() == ["switched", "gen-000002", "['memo:1:0',", "'oyster:1:0',", "'oyster:1:1',", "'rice:2:0']",
                            "rice:2:0"]
+
+
+@pytest.mark.server
+def test_commands_say_when_the_chroma_server_cannot_be_reached(tmp_path, small_corpus_dir, repo_root, embed_cache_path):
+    from tests.chroma_server import free_port
+
+    port = free_port()  # nothing listens here
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("EXPORT_BOT_")},
+           "PYTHONPATH": str(repo_root), "COLUMNS": "300", "EXPORT_BOT_STORE": "server",
+           "EXPORT_BOT_CHROMA_PORT": str(port), "EXPORT_BOT_EMBED_CACHE": str(embed_cache_path)}
+    result = subprocess.run([sys.executable, "-m", "ingest", str(small_corpus_dir), "--index", str(tmp_path / "index")],
+                            cwd=repo_root, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert f"127.0.0.1:{port} に接続できません" in result.stdout and "Traceback" not in result.stdout + result.stderr
+    assert read_current(tmp_path / "index") is None and generation_dirs(tmp_path / "index") == []
