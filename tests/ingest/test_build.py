@@ -4,6 +4,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.build import LoadOutcome, build_index, index_documents
 from ingest.embedders import make_embedder
@@ -231,3 +232,34 @@ def test_a_run_that_loads_nothing_changes_nothing(tmp_path, make_indexed_documen
     empty = index_documents(tmp_path / "fresh", LoadOutcome(), index_config)
     assert empty.failures and empty.generation is None
     assert read_current(tmp_path) == "gen-000001"
+
+
+_WORDS = {"a": "りんご", "b": "みかん", "c": "ぶどう", "d": "もも"}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.dictionaries(st.sampled_from(sorted(_WORDS)), st.integers(1, 3), min_size=1), min_size=2,
+                      max_size=4))
+def test_any_sequence_of_edits_leaves_exactly_the_last_corpus(tmp_path_factory, make_indexed_document, index_config,
+                                                              steps):
+    """Whatever is added, edited or removed in whatever order, the index equals the last run's corpus."""
+    index_dir = tmp_path_factory.mktemp("edits")
+    for step in steps:
+        documents = [
+            make_indexed_document(doc_id, [f"{_WORDS[doc_id]}の資料、第{version}版。" * (1 + i) for i in range(version)],
+                                  version=str(version))
+            for doc_id, version in sorted(step.items())
+        ]
+        index_documents(index_dir, LoadOutcome(documents=documents), index_config)
+        expected = sorted(chunk.chunk_id for document in documents for chunk in document.chunks)
+        reader = open_reader(index_dir, index_config)
+        try:
+            assert sorted(reader.documents) == sorted(step)
+            assert sorted(reader.chunks) == expected
+            assert sorted(ids_of(reader.dense_search(reader.embed_query("資料"), 100))) == expected
+            for doc_id, version in step.items():
+                found = ids_of(reader.lexical_search(reader.tokenize(_WORDS[doc_id]), 100))
+                assert sorted(found) == sorted(f"{doc_id}:{version}:{i}" for i in range(version))
+        finally:
+            reader.close()
+    assert len([p for p in index_dir.glob("gen-*")]) <= 2
