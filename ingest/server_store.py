@@ -90,9 +90,6 @@ class ServerChromaStore(ChromaStore):
         else:
             self.collection = client.get_collection(name, embedding_function=adapter)
 
-    def ping(self) -> None:
-        self._client.heartbeat()
-
     def close(self) -> None:
         pass  # the HttpClient holds no file; its connection pool goes with it
 
