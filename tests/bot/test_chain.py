@@ -98,3 +98,9 @@ def test_metadata_filters_restrict_kind_product_and_country(small_services):
     assert {r.doc_id for r in by_country.retrieved} == {"strawberry-taiwan"}
     by_product = small_services.chain.ask("輸出について", filters=RetrievalFilters(products=("日本酒",)))
     assert {r.doc_id for r in by_product.retrieved} == {"sake-case"}
+
+
+def test_curated_answers_match_paraphrases_but_not_other_destinations(small_services):
+    small_services.curated.add("いちごを台湾に輸出するには何が必要ですか", "台湾の残留農薬基準を確認してください。", [], author="U9")
+    assert small_services.curated.match("台湾向けにいちごを輸出したいのですが、必要なことは何ですか", "public")
+    assert small_services.curated.match("いちごを香港に輸出するには何が必要ですか", "public") is None
