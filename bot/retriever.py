@@ -27,11 +27,13 @@ class RetrievalSettings:
     mode: str = "hybrid"  # "hybrid" | "dense" | "lexical"
     candidates: int = 40  # per side, before fusion
     rrf_k: int = 60
+    # weights and boosts chosen on the dev split (grid over dense 1–1.5, lexical 1–2, boosts 0–0.015):
+    # lexical 1.5 with a small boost gave hit@1 0.80 / MRR 0.869 against 0.75 / 0.839 for equal weights
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    lexical_weight: float = 1.5
     # reward chunks tagged with the question's product / country (their notes are about it)
-    product_boost: float = 0.004
-    country_boost: float = 0.004
+    product_boost: float = 0.002
+    country_boost: float = 0.002
 
 
 @dataclass(frozen=True)
