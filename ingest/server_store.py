@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
 
 from ingest.config import IndexConfig
@@ -28,6 +29,10 @@ logger = logging.getLogger(__name__)
 ALIAS_KEY = "live"
 # How long a reader trusts the alias it last read: one small HTTP call per second per server at most.
 ALIAS_TTL_SECONDS = 1.0
+# chromadb's HttpClient waits forever by default (httpx timeout=None): a hung server would hold every request
+# thread of the API. Bounded, a hung server becomes a 503 like a stopped one. An add of 1024 vectors takes ~1 s.
+CONNECT_TIMEOUT_SECONDS = 3.0
+REQUEST_TIMEOUT_SECONDS = 15.0
 
 
 class StoreUnreachableError(IndexOpenError):
@@ -51,11 +56,20 @@ def generation_of_collection(prefix: str, name: str) -> str | None:
 
 
 def http_client(config: IndexConfig) -> Any:
-    return chromadb.HttpClient(
+    # constructing the client already calls the server, without a timeout: a bounded heartbeat goes first
+    response = httpx.get(f"http://{config.chroma_host}:{config.chroma_port}/api/v2/heartbeat",
+                         timeout=httpx.Timeout(REQUEST_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS))
+    response.raise_for_status()
+    client = chromadb.HttpClient(
         host=config.chroma_host,
         port=config.chroma_port,
         settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
     )
+    # chromadb exposes no timeout setting; its httpx session is the one place to bound requests
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(REQUEST_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+    return client
 
 
 def connect(config: IndexConfig) -> Any:

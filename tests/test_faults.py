@@ -352,6 +352,29 @@ def test_a_stopped_chroma_server_gives_503_and_answers_resume_when_it_returns(
     assert api.alive()  # resumed without a restart
 
 
+@pytest.mark.server
+@pytest.mark.slow
+def test_a_hung_chroma_server_gives_503_instead_of_hanging_requests(
+        tmp_path, corpus, base_env, repo_root, start_api, own_chroma):
+    env = server_env(base_env, own_chroma, "hung")
+    index_dir = tmp_path / "index"
+    ingest(corpus, index_dir, env, repo_root)
+    api = start_api(index_dir, env)
+    good = api.ask(OLD_QUESTION)
+    assert good.status_code == 200
+
+    os.kill(own_chroma.process.pid, signal.SIGSTOP)  # accepts connections, never answers
+    try:
+        hung = api.ask(OLD_QUESTION + "（停止中）")  # chromadb alone would wait forever; the client timeout ends it
+        assert hung.status_code == 503 and hung.json()["code"] == "index_unavailable"
+        assert api.get("/api/ready").status_code == 503
+        assert api.alive()
+    finally:
+        os.kill(own_chroma.process.pid, signal.SIGCONT)
+    assert wait_for(lambda: api.ask(OLD_QUESTION).status_code == 200, 60), api.log()
+    assert api.ask(OLD_QUESTION).json()["text"] == good.json()["text"]
+
+
 # --- the LLM endpoint fails -------------------------------------------------------------------------------------
 
 @pytest.mark.slow
