@@ -198,7 +198,7 @@ class AssistantChain:
             terms = {t for t in terms if not _LATIN_TOKEN.match(t)}
         present: set[str] = set()
         for hit in top:
-            present |= set(reader.tokenize(hit.chunk.indexed_text))
+            present |= set(self.extractive.tokenize(hit.chunk.indexed_text))
         coverage = len(terms & present) / len(terms) if terms else 0.0
         dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
         nouns = [] if analysis.is_english else content_nouns(analysis.normalized)

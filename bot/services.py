@@ -69,13 +69,31 @@ def build_services(settings: Settings, embedder: Any = None) -> Services:
 
 
 class _Tokenizer:
-    """Tokenizes with whatever tokenizer the current generation was built with."""
+    """Tokenizes with whatever tokenizer the current generation was built with; chunk sentences recur across
+    questions, so their tokens are remembered per generation."""
 
-    def __init__(self, live_index: LiveIndex):
+    def __init__(self, live_index: LiveIndex, size: int = 50000):
         self.live_index = live_index
+        self.size = size
+        self._generation: str | None = None
+        self._cache: OrderedDict[str, list[str]] = OrderedDict()
+        self._lock = Lock()
 
     def __call__(self, text: str) -> list[str]:
-        return self.live_index.current().tokenize(text)
+        reader = self.live_index.current()
+        with self._lock:
+            if reader.generation != self._generation:
+                self._cache.clear()
+                self._generation = reader.generation
+            tokens = self._cache.get(text)
+            if tokens is not None:
+                return tokens
+        tokens = reader.tokenize(text)
+        with self._lock:
+            self._cache[text] = tokens
+            if len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return tokens
 
 
 class QueryCachingEmbedder:
