@@ -124,21 +124,39 @@ def write_alias(client: Any, prefix: str, generation: str, embedder: Embedder) -
     collection.modify(metadata={ALIAS_KEY: generation, "collection": collection_name(prefix, generation)})
 
 
-def generation_collections(client: Any, prefix: str) -> dict[str, str]:
+def collection_names(config: IndexConfig, page: int = 100) -> list[str]:
+    """Names of all collections on the server, read from Chroma's REST API.
+
+    client.list_collections() would build a Collection object, with Chroma's default embedding function,
+    for every collection; names are all we need.
+    """
+    url = (f"http://{config.chroma_host}:{config.chroma_port}/api/v2/tenants/default_tenant/databases/"
+           "default_database/collections")
+    names: list[str] = []
+    with httpx.Client(timeout=httpx.Timeout(REQUEST_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)) as session:
+        while True:
+            response = session.get(url, params={"limit": page, "offset": len(names)})
+            response.raise_for_status()
+            batch = [str(row["name"]) for row in response.json()]
+            names.extend(batch)
+            if len(batch) < page:
+                return names
+
+
+def generation_collections(config: IndexConfig) -> dict[str, str]:
     """generation → collection name, for every versioned collection of this prefix on the server."""
     found: dict[str, str] = {}
-    for collection in client.list_collections():
-        name = collection if isinstance(collection, str) else collection.name
-        generation = generation_of_collection(prefix, name)
+    for name in collection_names(config):
+        generation = generation_of_collection(config.collection_prefix, name)
         if generation is not None:
             found[generation] = name
     return found
 
 
-def remove_stale_collections(client: Any, prefix: str, keep: set[str]) -> list[str]:
+def remove_stale_collections(client: Any, config: IndexConfig, keep: set[str]) -> list[str]:
     """Delete every versioned collection whose generation is not in `keep` (the live one and the one before)."""
     removed = []
-    for generation, name in sorted(generation_collections(client, prefix).items()):
+    for generation, name in sorted(generation_collections(config).items()):
         if generation not in keep:
             client.delete_collection(name)
             removed.append(name)
@@ -224,4 +242,4 @@ def tidy_server(config: IndexConfig, index_dir: Path, embedder: Embedder) -> lis
     if current is not None and read_alias(client, prefix, embedder) != current:
         write_alias(client, prefix, current, embedder)
     keep = {path.name for path in generation_dirs(index_dir) if (path / MANIFEST_FILE).is_file()}
-    return remove_stale_collections(client, prefix, keep)
+    return remove_stale_collections(client, config, keep)

