@@ -32,7 +32,9 @@ from ingest.records import (
     CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, chunk_to_json, chunks_fingerprint, dumps_line, file_sha256,
     section_from_json, section_to_json,
 )
-from ingest.server_store import create_generation_store, publish_generation, store_record, tidy_server
+from ingest.server_store import (
+    create_generation_store, publish_generation, store_errors, store_record, tidy_server,
+)
 from ingest.store import CHROMA_DIR, ChromaStore, require_known_store
 
 EMBED_CACHE_FILE = "embeddings.sqlite"
@@ -366,7 +368,7 @@ def build_index(
     started = time.monotonic()
     index_dir = Path(index_dir)
     require_known_store(config)
-    with writer_lock(index_dir):
+    with writer_lock(index_dir), store_errors(config):
         loaded = load_files([Path(p) for p in paths], config)
         report = index_documents(index_dir, loaded, config, progress, embedder, rebuild)
     report.seconds = time.monotonic() - started

@@ -11,6 +11,8 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +246,21 @@ def tidy_server(config: IndexConfig, index_dir: Path, embedder: Embedder) -> lis
         write_alias(client, prefix, current, embedder)
     keep = {path.name for path in generation_dirs(index_dir) if (path / MANIFEST_FILE).is_file()}
     return remove_stale_collections(client, config, keep)
+
+
+@contextmanager
+def store_errors(config: IndexConfig) -> Iterator[None]:
+    """Server mode: a connection lost in the middle of a build becomes StoreUnreachableError (a clear CLI
+    message, exit 2) instead of an httpx traceback. The alias only moves at the very end, so readers that
+    follow it never see the unfinished generation; the next run cleans it up."""
+    try:
+        yield
+    except httpx.TransportError as error:
+        if config.store != "server":
+            raise
+        raise StoreUnreachableError(
+            f"Chroma サーバー {config.chroma_host}:{config.chroma_port} との接続が取り込みの途中で切れました。"
+            f"サーバーを確認して取り込みを再実行してください（それまで各サーバーは今の世代で回答します）。 / "
+            f"lost the Chroma server at {config.chroma_host}:{config.chroma_port} during the build "
+            f"({type(error).__name__}: {error}); run the ingest again (servers keep their generation until then)."
+        ) from error

@@ -375,6 +375,46 @@ def test_a_hung_chroma_server_gives_503_instead_of_hanging_requests(
     assert api.ask(OLD_QUESTION).json()["text"] == good.json()["text"]
 
 
+@pytest.mark.server
+@pytest.mark.slow
+def test_chroma_dying_during_an_ingest_fails_it_cleanly_and_the_next_run_completes(
+        tmp_path, corpus, base_env, repo_root, own_chroma):
+    env = server_env(base_env, own_chroma, "dies")
+    index_dir = tmp_path / "index"
+    ingest(corpus, index_dir, env, repo_root)
+    before = index_snapshot(index_dir, env)
+
+    add_pear_note(corpus)
+    add_bulk_notes(corpus)
+    writer = subprocess.Popen([sys.executable, "-m", "ingest", str(corpus), "--index", str(index_dir)], cwd=repo_root,
+                              env=dict(env, EXPORT_BOT_TEST_SLOW_EMBED="1.0"), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        from ingest.config import IndexConfig
+        from ingest.server_store import generation_collections
+
+        config = IndexConfig.from_env(env)
+        # the new collection exists: the build is filling it (1 s pause per batch of 16 chunks)
+        assert wait_for(lambda: "gen-000002" in generation_collections(config), 300), "the build never started"
+        own_chroma.stop()
+        out, err = writer.communicate(timeout=300)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+    assert writer.returncode == 2, out + err
+    assert "接続が取り込みの途中で切れました" in out and "Traceback" not in out + err
+    assert read_current(index_dir) == "gen-000001"
+
+    own_chroma.start()
+    assert index_snapshot(index_dir, env) == before
+    ingest(corpus, index_dir, env, repo_root)
+    after = index_snapshot(index_dir, env)
+    assert after["generation"] == "gen-000002"
+    assert len(after["chunks"]) == len(before["chunks"]) + 1 + 5 * 8
+    assert after["all_dense"] == after["chunks"]
+
+
 # --- the LLM endpoint fails -------------------------------------------------------------------------------------
 
 @pytest.mark.slow
