@@ -16,13 +16,21 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _index_problem(settings: Settings) -> str | None:
-    """Why the index cannot be used (names the file and the rebuild command), or None when it checks out."""
-    from ingest.manifest import IndexOpenError
+def _index_problem(settings: Settings, allow_missing: bool = False) -> str | None:
+    """Why the index cannot be used (names the file and the rebuild command), or None when it checks out.
+
+    allow_missing: an index not built yet is no problem (a server started before the first ingest waits for it,
+    /api/ready says not ready); damaged files always are.
+    """
+    from ingest.manifest import IndexNotFoundError, IndexOpenError
     from ingest.preflight import check_index
 
     try:
         check_index(settings.index_dir, settings.index_config())
+    except IndexNotFoundError as error:
+        if not allow_missing:
+            return str(error)
+        print(f"注意 / note: {error}", file=sys.stderr)
     except (IndexOpenError, ValueError) as error:
         return str(error)
     return None
@@ -73,7 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.web.app import create_app
 
     settings = _settings(args)
-    problem = _index_problem(settings)
+    problem = _index_problem(settings, allow_missing=True)
     if problem:
         _print_index_error(problem)
         return 2

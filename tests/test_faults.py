@@ -510,6 +510,28 @@ def test_damaged_index_files_stop_the_commands_with_a_clear_message(
 
 
 @pytest.mark.slow
+def test_a_server_started_before_the_first_ingest_becomes_ready_without_restart(
+        tmp_path, corpus, base_env, repo_root, start_api):
+    index_dir = tmp_path / "index"
+    api = start_api(index_dir, base_env, wait_ready=False)
+    assert wait_for(lambda: api.alive() and _answers(api), 120), api.log()
+    assert api.get("/api/ready").status_code == 503
+    assert api.ask(OLD_QUESTION).status_code == 503
+    assert "インデックスがありません" in api.log()
+
+    ingest(corpus, index_dir, base_env, repo_root)
+    assert wait_for(lambda: api.get("/api/ready").status_code == 200, 30), api.log()
+    assert OLD_DOC in cited(api.ask(OLD_QUESTION).json())
+
+
+def _answers(api: Api) -> bool:
+    try:
+        return api.get("/api/health").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.mark.slow
 def test_a_running_server_keeps_the_good_generation_when_the_new_one_is_broken(
         tmp_path, corpus, base_env, repo_root, start_api):
     index_dir = tmp_path / "index"
