@@ -19,4 +19,4 @@ test: setup
 	$(VENV)/python -m pytest -q
 
 eval: setup
-	$(VENV)/python -m evals run --dataset evals/datasets/test.jsonl --index $(INDEX) --results-out var/eval/results.jsonl --report-out var/eval
+	$(VENV)/python -m evals run --dataset evals/datasets/test.jsonl --index $(INDEX) --results-out var/eval/results.jsonl --report-out var/eval --naive-files knowledge ../shared/corpus

@@ -18,12 +18,10 @@ def _source_files(services, explicit: list[str] | None) -> list[Path]:
 
         return discover_files([Path(p) for p in explicit])
     reader = services.live_index.current()
-    files = []
-    for meta in reader.documents.values():
-        path = Path(meta.source_file)
-        if path.exists():
-            files.append(path)
-    return sorted(set(files))
+    files = sorted({Path(meta.source_file) for meta in reader.documents.values() if Path(meta.source_file).exists()})
+    if not files:
+        raise SystemExit("the naive baseline needs the raw files: pass --naive-files PATH... (the folders you ingested)")
+    return files
 
 
 def build_answer_fns(index: Path, configs: list[str], naive_files: list[str] | None, audience: str):
