@@ -18,5 +18,7 @@ run: ingest
 test: setup
 	$(VENV)/python -m pytest -q
 
+# the held-out test split, over knowledge/ + the shared corpus, with the baselines side by side
 eval: setup
-	$(VENV)/python -m evals run --dataset evals/datasets/test.jsonl --index $(INDEX) --results-out var/eval/results.jsonl --report-out var/eval --naive-files knowledge ../shared/corpus
+	$(VENV)/python -m ingest knowledge ../shared/corpus --index var/eval-index
+	$(VENV)/python -m evals run --dataset evals/datasets/test.jsonl --index var/eval-index --results-out var/eval/test-results.jsonl --report-out var/eval/test --naive-files knowledge ../shared/corpus
