@@ -44,6 +44,10 @@ def _read_jsonl(path: Path, index_dir: Path) -> list[dict]:
         raise IndexCorruptError(path, str(error), index_dir) from error
 
 
+def _admits(chunk: Chunk, audience: str | None, kinds: list[str] | None) -> bool:
+    return (audience != "public" or chunk.audience == "public") and (not kinds or chunk.kind in kinds)
+
+
 class IndexReader:
     """A fully loaded, read-only view of one generation."""
 
@@ -137,6 +141,18 @@ class IndexReader:
                      kinds: list[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity), best first; audience "public" sees public chunks only."""
         k = min(k, len(self.chunks))
+        if k <= 0:
+            return []
+        # Chroma's metadata filter is linear in the matching rows (measured: 636 ms p95 at 100k chunks, against
+        # 5 ms unfiltered), and nearly every chunk is public: over-fetch without the filter, keep the matching
+        # chunks, and fall back to the filtered query only when too few survive.
+        wanted = min(len(self.chunks), 2 * k + 20)
+        admitted = [
+            (chunk_id, score) for chunk_id, score in self._store.query(query_embedding, wanted, None)
+            if chunk_id in self.chunks and _admits(self.chunks[chunk_id], audience, kinds)
+        ]
+        if len(admitted) >= k or wanted >= len(self.chunks):
+            return admitted[:k]
         return self._store.query(query_embedding, k, audience_where(audience, kinds))
 
     def lexical_search(self, query_tokens: list[str], k: int, audience: str | None = "public") -> list[tuple[str, float]]:
