@@ -28,12 +28,14 @@ def test_every_item_passes_schema_and_source_checks(report):
     assert report.problems == []
 
 
-def test_there_are_at_least_150_items_split_about_45_55(report):
+def test_there_are_at_least_150_items_and_both_splits_stay_large(report):
     counts = report.counts()
     dev = sum(n for (split, _), n in counts.items() if split == "dev")
     test = sum(n for (split, _), n in counts.items() if split == "test")
     assert dev + test >= 150
-    assert 0.35 <= dev / (dev + test) <= 0.55
+    # the split started at 45/55; dev has since grown on purpose (new tuning items are written for dev,
+    # test items are never moved across), so the bound only keeps either split from becoming a token one
+    assert 0.35 <= dev / (dev + test) <= 0.60
 
 
 def test_every_kind_is_in_both_splits(report):
