@@ -115,8 +115,8 @@ def _sudachi():
     return tokenizer
 
 
-def content_nouns(text: str) -> list[str]:
-    """Nouns that name what a question is about, as the lexical index's normalized forms."""
+def content_noun_forms(text: str) -> list[tuple[str, str]]:
+    """(normalized form, surface) of the nouns that name what a question is about."""
     nouns = []
     for m in _sudachi().tokenize(unicodedata.normalize("NFKC", text), SplitMode.B):
         pos = m.part_of_speech()
@@ -124,8 +124,30 @@ def content_nouns(text: str) -> list[str]:
             continue
         form = m.normalized_form().strip().lower()
         if form and form not in _GENERIC_NOUNS and not form.isdigit() and not form.startswith("何"):
-            nouns.append(form)
+            nouns.append((form, m.surface().strip().lower()))
     return nouns
+
+
+def content_nouns(text: str) -> list[str]:
+    """Nouns that name what a question is about, as the lexical index's normalized forms."""
+    return [form for form, _surface in content_noun_forms(text)]
+
+
+# What kind of value a question asks for, and what a sentence answering it must contain.
+_ASKS_MONEY = re.compile(r"(いくら|何円|金額|費用|値段|価格|料金|運賃|手数料|how much|price|cost|fee)", re.I)
+_ASKS_PERCENT = re.compile(r"(何%|何パーセント|何割|関税率|税率|what percent)", re.I)
+_HAS_MONEY = re.compile(r"\d[\d,.]*\s*(兆|億|万|千)?円")
+_HAS_PERCENT = re.compile(r"\d[\d,.]*\s*(%|割)")
+
+
+def answer_type_missing(question: str, sentences: list[str]) -> bool:
+    """True when the question asks for money or a rate and no picked sentence holds one."""
+    text = " ".join(sentences)
+    if _ASKS_PERCENT.search(question):
+        return not _HAS_PERCENT.search(text)
+    if _ASKS_MONEY.search(question):
+        return not _HAS_MONEY.search(text)
+    return False
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ def evaluate(rows, max_unknown, min_cov, min_dense, min_ev):
     tp = fp = fn = 0
     answerable = 0
     for unanswerable, f in rows:
-        abstain = f["unknown"] > max_unknown or f["coverage"] < min_cov or f["dense"] < min_dense or f["evidence"] < min_ev
+        abstain = f.get("type_missing", 0) > 0 or f["unknown"] > max_unknown or f["coverage"] < min_cov or f["dense"] < min_dense or f["evidence"] < min_ev
         answerable += not unanswerable
         tp += abstain and unanswerable
         fp += abstain and not unanswerable
