@@ -81,8 +81,9 @@ class ExtractiveAnswerer:
 
     def select(self, analysis: QueryAnalysis, hits: list[ScoredChunk]) -> list[Evidence]:
         s = self.settings
+        several = len(analysis.products) > 1 or len(analysis.countries) > 1
         candidates: list[tuple[str, ScoredChunk, int, set[str]]] = []
-        for hit in hits[: s.chunks_considered]:
+        for hit in hits[: s.chunks_considered + (2 if several else 0)]:
             for position, sentence in enumerate(split_sentences(hit.chunk.text)):
                 if "●" in sentence:  # a figure the draft has not filled in yet is no answer
                     continue
@@ -123,6 +124,22 @@ class ExtractiveAnswerer:
                 continue
             picked.append(ev)
             used += len(ev.text)
+        if several:
+            picked = self._cover_each(analysis, scored, picked, limit_chars)
+        return picked
+
+    @staticmethod
+    def _cover_each(analysis: QueryAnalysis, scored: list[Evidence], picked: list[Evidence],
+                    limit_chars: int) -> list[Evidence]:
+        """「いちごと日本酒、それぞれ…」: make sure every named product (or country) has its best sentence."""
+        used = sum(len(p.text) for p in picked)
+        for name, finder in [(p, find_products) for p in analysis.products] + [(c, find_countries) for c in analysis.countries]:
+            if any(name in finder(p.text) for p in picked):
+                continue
+            best = next((e for e in scored if name in finder(e.text) and e not in picked and e.score > 0), None)
+            if best is not None and used + len(best.text) <= limit_chars + 150:
+                picked.append(best)
+                used += len(best.text)
         return picked
 
     @staticmethod

@@ -5,7 +5,7 @@ import logging
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -31,10 +31,10 @@ class AbstentionSettings:
     """Calibrated on the dev split (see evals/README.md); the answer is withheld below these."""
 
     # chosen by `python -m evals.calibrate` on the dev split (155 items; false abstention ≤ 5%, best recall):
-    # unknown nouns and the answer-type check carry it; the coverage and score thresholds only added false
-    # abstentions there, so they are off (the features are still logged for the next calibration)
+    # unknown nouns and the answer-type check carry it, with a floor on the best dense cosine; the coverage and
+    # evidence thresholds only added false abstentions there, so they are off (still logged for recalibration)
     min_coverage: float = 0.0  # share of the question's content nouns found in the top chunks
-    min_dense: float = 0.0  # cosine of the best dense hit (not discriminative on dev: off)
+    min_dense: float = 0.85  # cosine of the best dense hit
     min_evidence: float = 0.0  # score of the best sentence (not discriminative on dev: off)
     max_unknown_nouns: int = 0  # nouns of the question the index has never seen (関税率, ブラジル, 年会費)
     check_answer_type: bool = True  # a question for an amount or a rate needs a sentence holding one
@@ -151,6 +151,8 @@ class AssistantChain:
             return work
         assert work.analysis is not None
         work.hits = self.retriever.search(work.analysis, audience=work.audience, k=self.settings.k, filters=work.filters)
+        if len(work.analysis.products) > 1:
+            work.hits = self._merge_per_product(work)
         return work
 
     def _answer(self, work: _Work) -> _Work:
@@ -189,6 +191,22 @@ class AssistantChain:
         )
         return work
 
+    def _merge_per_product(self, work: _Work) -> list[ScoredChunk]:
+        """A question about two products gets the best chunks of each, interleaved after the joint ones."""
+        analysis = work.analysis
+        assert analysis is not None
+        merged = list(work.hits[:2])
+        per_product = [
+            self.retriever.search(replace(analysis, products=(product,)), audience=work.audience,
+                                  k=self.settings.k, filters=work.filters)
+            for product in analysis.products
+        ]
+        for rank in range(self.settings.k):
+            for hits in [*per_product, work.hits]:
+                if rank < len(hits) and all(h.chunk.chunk_id != hits[rank].chunk.chunk_id for h in merged):
+                    merged.append(hits[rank])
+        return merged[: self.settings.k + 2]
+
     # --- decisions ---
     def abstention_features(self, analysis: QueryAnalysis, hits: list[ScoredChunk],
                             evidence: list[Evidence]) -> dict[str, float]:
@@ -211,7 +229,8 @@ class AssistantChain:
         # a noun counts as known when the index has it as a token, inside a longer word (農薬 in 残留農薬),
         # or as a glossary/vocabulary form
         unknown = {form for form, surface in pairs
-                   if form not in vocabulary and form not in forms and surface not in corpus and form not in corpus}
+                   if form not in vocabulary and form not in forms and surface not in forms
+                   and surface not in corpus and form not in corpus}
         return {
             "type_missing": float(answer_type_missing(analysis.normalized, [e.text for e in evidence])),
             "coverage": round(coverage, 4),

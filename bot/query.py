@@ -123,8 +123,12 @@ def content_noun_forms(text: str) -> list[tuple[str, str]]:
         if pos[0] != "名詞" or pos[1] in ("数詞", "代名詞") or pos[2] == "助数詞可能" and len(m.surface()) == 1:
             continue
         form = m.normalized_form().strip().lower()
+        surface = m.surface().strip().lower()
+        # 最終的, 作り方, 側: manner and side words say how something is asked, not what about
+        if len(surface) < 2 or surface.endswith(("的", "方")):
+            continue
         if form and form not in _GENERIC_NOUNS and not form.isdigit() and not form.startswith("何"):
-            nouns.append((form, m.surface().strip().lower()))
+            nouns.append((form, surface))
     return nouns
 
 
