@@ -249,11 +249,12 @@ class AssistantChain:
         f = self.abstention_features(analysis, hits, evidence)
         if analysis.is_english and f["terms"] == 0:
             return f["dense"] < a.min_dense
+        searched_dense = any(h.dense is not None for h in hits)  # a lexical-only chain has no cosine to judge
         return (
             (a.check_answer_type and f["type_missing"] > 0)
             or f["unknown"] > a.max_unknown_nouns
             or f["coverage"] < a.min_coverage
-            or f["dense"] < a.min_dense
+            or (searched_dense and f["dense"] < a.min_dense)
             or f["evidence"] < a.min_evidence
         )
 
