@@ -21,6 +21,7 @@ from ingest.generations import read_current
 from ingest.manifest import rebuild_command
 from ingest.reader import IndexReader
 from tests.chroma_server import ChromaServer, chroma_cli, free_port
+from tests.ingest.test_cli import write_extra_notes as add_bulk_notes  # same texts as the ingest kill test
 
 pytest.importorskip("ingest.pipeline")
 
@@ -77,19 +78,6 @@ def add_pear_note(corpus: Path, variant: int = 0) -> None:
         f"ベトナムへ梨を輸出するには、登録された園地と選果こん包施設で扱い、輸出前に植物検疫を受けます。整理番号P-{variant}。\n",
         encoding="utf-8",
     )
-
-
-def add_bulk_notes(corpus: Path, count: int = 5, sections: int = 8) -> None:
-    """Enough extra chunks that a slowed build runs for several seconds (same texts as tests/ingest/test_cli.py)."""
-    for n in range(count):
-        body = "\n\n".join(
-            f"## 確認事項{i}\n\n追加資料{n}の{i}番目の項目です。輸出前に確認する点を整理番号{n * 100 + i}として記録しています。"
-            for i in range(sections)
-        )
-        (corpus / f"extra-{n}.md").write_text(
-            f"---\ndoc_id: extra-{n}\ntitle: 追加資料{n}\naudience: public\nkind: procedure\n---\n# 追加資料{n}\n\n{body}\n",
-            encoding="utf-8",
-        )
 
 
 def wait_for(predicate, seconds: float = 120.0, step: float = 0.1) -> bool:
