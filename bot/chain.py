@@ -243,8 +243,8 @@ class AssistantChain:
     def _should_abstain(self, analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence]) -> bool:
         if not hits or not evidence:
             return True
-        if analysis.country and not any(analysis.country in h.chunk.countries for h in hits):
-            return True  # nothing retrieved is about that destination: another country's rule is no answer
+        if analysis.country and not any(analysis.country in e.hit.chunk.countries for e in evidence):
+            return True  # no picked sentence is about that destination: another country's rule is no answer
         a = self.settings.abstention
         f = self.abstention_features(analysis, hits, evidence)
         if analysis.is_english and f["terms"] == 0:
