@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot import texts
 from bot.settings import Settings
 
 
@@ -66,9 +67,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     print(answer.text)
     if answer.citations:
-        print("\n出典:")
+        print(f"\n{texts.CLI_SOURCES}")
         for c in answer.citations:
-            print(f"  [{c.number}] {c.title} — {c.section}（{c.as_of or '時点不明'}） {c.url}")
+            print(f"  [{c.number}] {c.title} — {c.section}（{c.as_of or texts.CLI_AS_OF_UNKNOWN}） {c.url}")
     if answer.disclaimer:
         print(f"\n{answer.disclaimer}")
     print(f"\n({answer.mode}, {answer.latency_ms:.0f} ms)")
@@ -97,10 +98,10 @@ def cmd_slack(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if not args.socket:
-        print("HTTP モードでは `python -m bot serve` が /slack/events を提供します。Socket Mode は --socket を付けてください。", file=sys.stderr)
+        print(texts.CLI_SLACK_HTTP_HINT, file=sys.stderr)
         return 2
     if not (settings.slack_bot_token and settings.slack_app_token):
-        print("SLACK_BOT_TOKEN と SLACK_APP_TOKEN を設定してください。", file=sys.stderr)
+        print(texts.CLI_SLACK_TOKENS_MISSING, file=sys.stderr)
         return 2
     from bot.slack.socket import run_socket_mode
 

@@ -131,3 +131,9 @@ WIDGET_TEXTS = {
     "opens_new_tab": "（新しいタブで開きます）",
     "footer": "回答は資料からの自動抽出です。最終的な判断は所管機関にご確認ください。",
 }
+
+# --- command line (python -m bot) ---
+CLI_SOURCES = "出典:"
+CLI_AS_OF_UNKNOWN = "時点不明"
+CLI_SLACK_HTTP_HINT = "HTTP モードでは `python -m bot serve` が /slack/events を提供します。Socket Mode は --socket を付けてください。"
+CLI_SLACK_TOKENS_MISSING = "SLACK_BOT_TOKEN と SLACK_APP_TOKEN を設定してください。"
