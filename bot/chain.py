@@ -313,13 +313,15 @@ class AssistantChain:
         )
 
     def _countries_covered(self, product: str, audience: str) -> list[str]:
+        """Destinations the rule notes for a product are written for (their front matter, not every country a
+        note happens to mention, such as alternative markets)."""
         reader = self.live_index.current()
         counts: Counter[str] = Counter()
-        for chunk in reader.chunks.values():
-            if chunk.kind == "regulation" and product in chunk.products and (
-                audience == "internal" or chunk.audience == "public"
+        for meta in reader.documents.values():
+            if meta.kind == "regulation" and product in meta.products and (
+                audience == "internal" or meta.audience == "public"
             ):
-                counts.update(chunk.countries)
+                counts.update(meta.countries)
         return [name for name, _ in counts.most_common(8)]
 
     @staticmethod

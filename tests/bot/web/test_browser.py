@@ -241,3 +241,49 @@ def test_widget_on_another_origin_works_only_where_cors_allows(browser, make_app
     finally:
         host.stop()
         api.stop()
+
+
+@pytest.fixture(scope="module")
+def clarify_server(web_settings, small_corpus_dir: Path, repo_root: Path, index_config, tmp_path_factory):
+    """The small corpus plus a second seafood rule (Korea): a destination-less seafood question must ask back."""
+    import shutil
+
+    from bot.services import build_services
+    from bot.web.app import create_app
+    from ingest.build import build_index
+
+    corpus = tmp_path_factory.mktemp("clarify-corpus")
+    for source in (small_corpus_dir, repo_root / "tests" / "fixtures" / "clarify_extra"):
+        for note in source.glob("*.md"):
+            shutil.copy(note, corpus / note.name)
+    index_dir = tmp_path_factory.mktemp("clarify-index")
+    assert build_index([corpus], index_dir, index_config).failures == []
+    settings = web_settings.model_copy(update={
+        "index_dir": index_dir, "curated_answers_path": index_dir / "curated.jsonl",
+        "feedback_db": index_dir / "feedback.sqlite3",
+    })
+    server = start_server(create_app(settings, build_services(settings)))
+    yield server
+    server.stop()
+
+
+def test_a_destination_less_rule_question_offers_countries_and_a_click_answers(browser, clarify_server, screenshots):
+    context, page, problems = open_demo(browser, clarify_server.url, 1280, 800)
+    page.get_by_role("button", name=T["open"]).click()
+    box = page.get_by_role("textbox", name=T["input_label"])
+    box.fill("カキって輸出できますか？")
+    box.press("Enter")
+    options = page.locator(".msg.answer").last.get_by_role("group")
+    options.locator("button").first.wait_for(state="visible", timeout=60000)
+    labels = options.locator("button").all_inner_texts()
+    assert {"香港", "韓国"} <= set(labels)
+    assert page.locator(".msg.answer").last.locator(".sources a").count() == 0  # a question back, not an answer
+    page.screenshot(path=str(screenshots / "desktop-6-clarify.png"))
+
+    options.get_by_role("button", name="韓国").click()
+    answer = page.locator(".msg.answer").last
+    answer.locator(".sources a").first.wait_for(state="visible", timeout=60000)
+    assert "韓国" in answer.locator(".answer-text").inner_text()
+    assert answer.locator(".sources a").first.get_attribute("href").startswith(f"{clarify_server.url}/sources/oyster-korea#")
+    assert problems == []
+    context.close()
