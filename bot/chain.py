@@ -79,6 +79,7 @@ class AssistantChain:
         self.settings = settings or ChainSettings()
         self.curated = curated
         self.llm = llm
+        self._corpus_cache: tuple[str, str] | None = None  # (generation, all chunk text) for unknown-noun checks
         self.runnable: Runnable = (
             RunnableLambda(self._understand, name="understand")
             | RunnableLambda(self._curated_or_clarify, name="curated_or_clarify")
@@ -260,7 +261,7 @@ class AssistantChain:
 
     def _corpus_text(self, reader) -> str:
         """All chunk text of the live generation, lower-cased, for substring checks; rebuilt on a switch."""
-        cached = getattr(self, "_corpus_cache", None)
+        cached = self._corpus_cache
         if cached is None or cached[0] != reader.generation:
             text = "\n".join(c.text for c in reader.chunks.values()).lower()
             self._corpus_cache = cached = (reader.generation, text)

@@ -6,7 +6,8 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from ingest.embedders import make_embedder
 from ingest.reader import LiveIndex
 
 log = logging.getLogger(__name__)
+V = TypeVar("V")
 
 
 @dataclass
@@ -77,26 +79,15 @@ class _Tokenizer:
 
     def __init__(self, live_index: LiveIndex, size: int = 50000):
         self.live_index = live_index
-        self.size = size
+        self._cache: BoundedCache[list[str]] = BoundedCache(size)
         self._generation: str | None = None
-        self._cache: OrderedDict[str, list[str]] = OrderedDict()
-        self._lock = Lock()
 
     def __call__(self, text: str) -> list[str]:
         reader = self.live_index.current()
-        with self._lock:
-            if reader.generation != self._generation:
-                self._cache.clear()
-                self._generation = reader.generation
-            tokens = self._cache.get(text)
-            if tokens is not None:
-                return tokens
-        tokens = reader.tokenize(text)
-        with self._lock:
-            self._cache[text] = tokens
-            if len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return tokens
+        if reader.generation != self._generation:
+            self._cache.clear()
+            self._generation = reader.generation
+        return self._cache.get_or_compute(text, reader.tokenize)
 
 
 class QueryCachingEmbedder:
@@ -106,21 +97,35 @@ class QueryCachingEmbedder:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
-        self.size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = Lock()
+        self._cache: BoundedCache[np.ndarray] = BoundedCache(size)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self.inner.embed_passages(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
+        return self._cache.get_or_compute(text, self.inner.embed_query)
+
+
+class BoundedCache(Generic[V]):
+    """A thread-safe least-recently-used map of at most `size` entries; the value is computed outside the lock."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[str, V] = OrderedDict()
+        self._lock = Lock()
+
+    def get_or_compute(self, key: str, compute: Callable[[str], V]) -> V:
         with self._lock:
-            if text in self._cache:
-                self._cache.move_to_end(text)
-                return self._cache[text]
-        vector = self.inner.embed_query(text)
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = compute(key)
         with self._lock:
-            self._cache[text] = vector
-            if len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return vector
+            self._entries[key] = value
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -23,9 +23,12 @@ def main() -> None:
     same = sorted(float(vec(p["a"]) @ vec(p["b"])) for p in pairs)
     questions = [json.loads(line)["question"] for line in (DATASETS / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
     vectors = [vec(q) for q in questions]
-    slots = [(analyze(q).product, analyze(q).country) for q in questions]
-    assert all((analyze(p["a"]).product, analyze(p["a"]).country) == (analyze(p["b"]).product, analyze(p["b"]).country)
-               for p in pairs), "paraphrase pairs must agree on product and country"
+    def slots_of(question: str) -> tuple[str | None, str | None]:
+        analysis = analyze(question)
+        return analysis.product, analysis.country
+
+    slots = [slots_of(q) for q in questions]
+    assert all(slots_of(p["a"]) == slots_of(p["b"]) for p in pairs), "paraphrase pairs must agree on product and country"
     # the store only matches questions with the same product and destination slots
     different = sorted(float(vectors[i] @ vectors[j]) for i, j in itertools.combinations(range(len(questions)), 2)
                        if slots[i] == slots[j])
