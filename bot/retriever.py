@@ -11,7 +11,7 @@ from pydantic import ConfigDict
 
 from bot.query import QueryAnalysis, analyze
 from ingest.models import Chunk
-from ingest.tagging import find_countries, find_products
+from ingest.text.tagging import find_countries, find_products
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    live_index: Any  # ingest.reader.LiveIndex (or anything with .current() -> IndexReader)
+    live_index: Any  # ingest.index.reader.LiveIndex (or anything with .current() -> IndexReader)
     audience: str = "public"
     k: int = 8
     settings: RetrievalSettings = RetrievalSettings()

@@ -41,7 +41,7 @@ class NaiveBaseline:
             )
 
     def _embed(self, texts: list[str], cache: Any) -> np.ndarray:
-        """Embed through the shared content-hash cache (ingest.embedding_cache.EmbeddingCache) when given."""
+        """Embed through the shared content-hash cache (ingest.embed.cache.EmbeddingCache) when given."""
         if cache is None:
             return np.asarray(self.embedder.embed_passages(texts), dtype=np.float32)
         found = cache.get_many(self.embedder.name, texts)

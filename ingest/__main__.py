@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.embedder:
         config = replace(config, embedder=args.embedder)
 
-    from ingest.build import build_index
-    from ingest.manifest import IndexOpenError
+    from ingest.index.build import build_index
+    from ingest.index.manifest import IndexOpenError
 
     console = Console()
     with Progress(TextColumn("埋め込み・書き込み / embedding"), BarColumn(), MofNCompleteColumn(),

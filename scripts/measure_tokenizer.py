@@ -12,9 +12,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from ingest.generations import read_current
-from ingest.lexical import LexicalIndex, tokenize
-from ingest.records import chunk_from_json
+from ingest.index.generations import read_current
+from ingest.index.lexical import LexicalIndex, tokenize
+from ingest.index.records import chunk_from_json
 
 
 def squash(text: str) -> str:

@@ -38,8 +38,8 @@ def small_corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def small_index_dir(tmp_path_factory: pytest.TempPathFactory, small_corpus_dir: Path, index_config: IndexConfig) -> Path:
     """A real index (Chroma + lexical + manifest) of the small corpus, built once per session."""
-    pytest.importorskip("ingest.pipeline", reason="the text half of ingest (ingest/pipeline.py) is not there yet")
-    from ingest.build import build_index
+    pytest.importorskip("ingest.text.pipeline", reason="the text half of ingest (ingest/text/pipeline.py) is not there yet")
+    from ingest.index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("small-index")
     report = build_index([small_corpus_dir], index_dir, index_config)
@@ -58,8 +58,8 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def knowledge_index_dir(tmp_path_factory: pytest.TempPathFactory, index_config: IndexConfig) -> Path:
     """An index of <repo>/knowledge plus the shared corpus (when present), built once per session."""
-    pytest.importorskip("ingest.pipeline", reason="the text half of ingest (ingest/pipeline.py) is not there yet")
-    from ingest.build import build_index
+    pytest.importorskip("ingest.text.pipeline", reason="the text half of ingest (ingest/text/pipeline.py) is not there yet")
+    from ingest.index.build import build_index
 
     sources = [REPO_ROOT / "knowledge"]
     corpus = REPO_ROOT.parent / "shared" / "corpus"
@@ -76,8 +76,8 @@ def knowledge_index_dir(tmp_path_factory: pytest.TempPathFactory, index_config: 
 
 @pytest.fixture(scope="session")
 def make_indexed_document() -> Callable[..., object]:
-    """Builds an ingest.build.IndexedDocument by hand (one section, one chunk per text) for index-half tests."""
-    from ingest.build import IndexedDocument
+    """Builds an ingest.index.build.IndexedDocument by hand (one section, one chunk per text) for index-half tests."""
+    from ingest.index.build import IndexedDocument
     from ingest.models import Chunk, DocumentMeta, Section
 
     def make(doc_id: str, texts: list[str], audience: str = "public", kind: str = "reference",

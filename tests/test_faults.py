@@ -17,13 +17,13 @@ import httpx
 import pytest
 
 from bot.errors import IndexUnavailable
-from ingest.generations import read_current
-from ingest.manifest import rebuild_command
-from ingest.reader import IndexReader
+from ingest.index.generations import read_current
+from ingest.index.manifest import rebuild_command
+from ingest.index.reader import IndexReader
 from tests.chroma_server import ChromaServer, chroma_cli, free_port
 from tests.ingest.test_cli import write_extra_notes as add_bulk_notes  # same texts as the ingest kill test
 
-pytest.importorskip("ingest.pipeline")
+pytest.importorskip("ingest.text.pipeline")
 
 OLD_QUESTION = "香港にカキを輸出できますか"
 OLD_DOC = "oyster-hongkong"
@@ -301,8 +301,8 @@ def test_reingest_under_load_never_gives_a_wrong_or_empty_answer_and_cleans_up(
     assert sorted(p.name for p in index_dir.glob("gen-*")) == ["gen-000003", "gen-000004"]
     if mode == "server":
         from ingest.config import IndexConfig
-        from ingest.embedders import make_embedder
-        from ingest.server_store import connect, generation_collections, read_alias
+        from ingest.embed.embedders import make_embedder
+        from ingest.index.server_store import connect, generation_collections, read_alias
 
         config = IndexConfig.from_env(env)
         client = connect(config)
@@ -380,7 +380,7 @@ def test_chroma_dying_during_an_ingest_fails_it_cleanly_and_the_next_run_complet
                               stderr=subprocess.PIPE, text=True)
     try:
         from ingest.config import IndexConfig
-        from ingest.server_store import generation_collections
+        from ingest.index.server_store import generation_collections
 
         config = IndexConfig.from_env(env)
         # the new collection exists: the build is filling it (1 s pause per batch of 16 chunks)
@@ -470,7 +470,7 @@ DAMAGES = [truncate_chunks, corrupt_manifest, damage_lexical, delete_chroma_sqli
 def good_index(tmp_path_factory, small_corpus_dir, embed_cache_path) -> Path:
     from dataclasses import replace
 
-    from ingest.build import build_index
+    from ingest.index.build import build_index
     from ingest.config import IndexConfig
 
     index_dir = tmp_path_factory.mktemp("good-index") / "index"

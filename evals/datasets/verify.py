@@ -295,7 +295,7 @@ def ungradable_items(report: Report, corpus_dir: Path = DEFAULT_CORPUS) -> list[
     several chunks: each of their facts, and their evidence, must sit in some chunk.
     """
     from ingest.config import IndexConfig  # the real chunker, so the check follows its changes
-    from ingest.pipeline import chunk_document, load_document
+    from ingest.text.pipeline import chunk_document, load_document
 
     config = IndexConfig()
     texts: dict[str, list[str]] = {}

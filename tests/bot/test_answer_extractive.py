@@ -1,7 +1,7 @@
 from bot.answer_extractive import ExtractiveAnswerer, split_sentences
 from bot.query import analyze
 from bot.retriever import ScoredChunk
-from ingest.lexical import tokenize
+from ingest.index.lexical import tokenize
 from ingest.models import Chunk
 
 

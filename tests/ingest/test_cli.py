@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.generations import read_current, writer_lock
-from ingest.manifest import IndexLockedError
-from ingest.reader import IndexReader
+from ingest.index.generations import read_current, writer_lock
+from ingest.index.manifest import IndexLockedError
+from ingest.index.reader import IndexReader
 
-pytest.importorskip("ingest.pipeline")
+pytest.importorskip("ingest.text.pipeline")
 
 
 @pytest.fixture()

@@ -11,12 +11,12 @@ from dataclasses import replace
 
 import pytest
 
-from ingest.build import LoadOutcome, index_documents
-from ingest.embedders import make_embedder
-from ingest.generations import generation_dirs, read_current
-from ingest.manifest import read_manifest
-from ingest.reader import IndexReader, LiveIndex
-from ingest.server_store import (
+from ingest.index.build import LoadOutcome, index_documents
+from ingest.embed.embedders import make_embedder
+from ingest.index.generations import generation_dirs, read_current
+from ingest.index.manifest import read_manifest
+from ingest.index.reader import IndexReader, LiveIndex
+from ingest.index.server_store import (
     collection_name, connect, generation_collections, read_alias, write_alias,
 )
 
@@ -160,7 +160,7 @@ def test_server_readers_follow_the_alias_not_just_current(tmp_path, chroma_serve
 @pytest.mark.server
 def test_a_crashed_runs_collection_is_dropped_by_the_next_run(tmp_path, chroma_server, index_config,
                                                                 make_indexed_document, embedder):
-    from ingest.embedders import ChromaEmbeddingAdapter
+    from ingest.embed.embedders import ChromaEmbeddingAdapter
 
     config = replace(index_config, store="server", chroma_port=chroma_server.port, collection_prefix="crashed_run")
     build(tmp_path, first_corpus(make_indexed_document), config, embedder)
@@ -188,7 +188,7 @@ def test_another_process_sees_the_switch(tmp_path, chroma_server, index_config, 
     script = textwrap.dedent(f"""
         import sys, time
         from ingest.config import IndexConfig
-        from ingest.reader import LiveIndex
+        from ingest.index.reader import LiveIndex
         live = LiveIndex({str(tmp_path)!r}, IndexConfig(store="server", chroma_port={chroma_server.port},
                          collection_prefix="second_reader"))
         print("start", live.current().generation, flush=True)

@@ -138,7 +138,7 @@ def test_readme_explains_the_fields():
 def test_notes_go_through_the_real_ingest_pipeline():
     """Every note loads and chunks with ingest's own loader; front matter reaches the chunks."""
     from ingest.config import IndexConfig
-    from ingest.pipeline import chunk_document, discover_files, load_document
+    from ingest.text.pipeline import chunk_document, discover_files, load_document
 
     paths = discover_files([KNOWLEDGE])
     assert KNOWLEDGE / "README.md" not in paths

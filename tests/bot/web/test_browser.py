@@ -250,7 +250,7 @@ def clarify_server(web_settings, small_corpus_dir: Path, repo_root: Path, index_
 
     from bot.services import build_services
     from bot.web.app import create_app
-    from ingest.build import build_index
+    from ingest.index.build import build_index
 
     corpus = tmp_path_factory.mktemp("clarify-corpus")
     for source in (small_corpus_dir, repo_root / "tests" / "fixtures" / "clarify_extra"):

@@ -1,0 +1,1 @@
+"""The index half of ingest: build a generation, lexical sidecar, Chroma stores, manifest, the reader bot/ opens."""

@@ -1,0 +1,1 @@
+"""The text half of ingest: load, normalize, split into sections, chunk, tag."""

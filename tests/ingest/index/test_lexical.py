@@ -1,0 +1,87 @@
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from ingest.index.lexical import LexicalIndex, tokenize, tokenizer_info
+
+
+def test_tokens_are_content_words_in_normalized_form():
+    tokens = tokenize("香港向けの生牡蠣は、輸出が禁止されています。")
+    assert "の" not in tokens and "は" not in tokens and "、" not in tokens and "。" not in tokens
+    assert "香港" in tokens and "輸出" in tokens and "禁止" in tokens
+    # Sudachi normalizes variant spellings, so 牡蠣 in a question matches 牡蛎 in a document
+    assert tokenize("牡蠣", char_bigrams=False) == tokenize("牡蛎", char_bigrams=False)
+    assert tokenize("さつま芋", char_bigrams=False) == tokenize("サツマイモ", char_bigrams=False)
+    assert tokenize("いちご", char_bigrams=False) == tokenize("イチゴ", char_bigrams=False)
+
+
+def test_character_bigrams_of_japanese_runs_are_added_beside_the_words():
+    tokens = tokenize("輸出促進", char_bigrams=True)
+    assert {"輸出", "出促", "促進"} <= set(tokens)
+    assert "出促" not in tokenize("輸出促進", char_bigrams=False)
+
+
+def test_latin_is_lowercased_and_full_width_folded():
+    assert "haccp" in tokenize("ＨＡＣＣＰ対応")
+    assert "haccp" in tokenize("HACCP対応")
+
+
+def test_empty_and_punctuation_only_texts_have_no_tokens():
+    assert tokenize("") == []
+    assert tokenize("。、・「」　 \n") == []
+
+
+def test_long_texts_are_tokenized_whole():
+    text = "宮城県の輸出。" * 3000  # above Sudachi's single-input limit
+    assert tokenize(text, char_bigrams=False).count("輸出") == 3000
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("あいう漢字輸出カキ ABCabc123。、・\n")), max_size=80))
+def test_tokens_are_never_blank_or_padded(text):
+    for token in tokenize(text):
+        assert token and token == token.strip() and token == token.lower()
+
+
+def test_tokenizer_info_names_mode_and_dictionary():
+    info = tokenizer_info()
+    assert info["name"] == "sudachipy" and info["mode"] in ("A", "B", "C")
+    assert str(info["dict"]).startswith("sudachidict-core")
+
+
+def _index():
+    texts = {
+        "oyster": "香港向けの牡蠣は輸出が止められている",
+        "berry": "台湾向けのいちごは残留農薬基準を確認する",
+        "secret": "内部限定カナリア 担当者メモ",
+    }
+    return LexicalIndex.build(list(texts), [tokenize(t) for t in texts.values()])
+
+
+def test_search_ranks_matching_chunks_and_skips_non_matching():
+    index = _index()
+    hits = index.search(tokenize("牡蠣を香港へ"), k=5)
+    assert [chunk_id for chunk_id, _ in hits] == ["oyster"]
+    assert hits[0][1] > 0
+    assert index.search(tokenize("まったく無関係なスキー場"), k=5) == []
+    assert index.search([], k=5) == []
+
+
+def test_mask_hides_rows():
+    index = _index()
+    query = tokenize("カナリア メモ")
+    assert [c for c, _ in index.search(query, 5)] == ["secret"]
+    assert index.search(query, 5, mask=np.array([True, True, False])) == []
+
+
+def test_save_and_load_give_the_same_results(tmp_path):
+    index = _index()
+    index.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert loaded.chunk_ids == index.chunk_ids
+    query = tokenize("いちご 台湾")
+    assert loaded.search(query, 3) == index.search(query, 3)
+
+
+def test_a_chunk_without_tokens_is_indexed_but_never_found():
+    index = LexicalIndex.build(["empty", "full"], [[], tokenize("輸出")])
+    assert [c for c, _ in index.search(tokenize("輸出"), 5)] == ["full"]
