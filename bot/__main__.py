@@ -23,8 +23,8 @@ def _index_problem(settings: Settings, allow_missing: bool = False) -> str | Non
     allow_missing: an index not built yet is no problem (a server started before the first ingest waits for it,
     /api/ready says not ready); damaged files always are.
     """
-    from ingest.index.manifest import IndexNotFoundError, IndexOpenError
-    from ingest.index.preflight import check_index
+    from ingest import IndexNotFoundError, IndexOpenError
+    from ingest import check_index
 
     try:
         check_index(settings.index_dir, settings.index_config())
@@ -44,7 +44,7 @@ def _print_index_error(message: str) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.errors import AssistantError
     from bot.services import build_services
-    from ingest.index.manifest import IndexOpenError
+    from ingest import IndexOpenError
 
     settings = _settings(args)
     problem = _index_problem(settings)

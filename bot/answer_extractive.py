@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.query import QueryAnalysis
 from bot.retriever import ScoredChunk
-from ingest.text.tagging import find_countries, find_products
+from ingest import find_countries, find_products
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
 _QUANTITY = re.compile(

@@ -18,7 +18,7 @@ from bot.followup import resolve_followup
 from bot.models import Answer, Citation, RetrievedChunk, Turn
 from bot.query import QueryAnalysis, analyze, answer_type_missing, content_noun_forms, content_nouns, known_forms
 from bot.retriever import HybridRetriever, RetrievalFilters, ScoredChunk
-from ingest.text.tagging import find_countries, find_products
+from ingest import find_countries, find_products
 
 log = logging.getLogger(__name__)
 

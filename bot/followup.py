@@ -5,7 +5,7 @@ import re
 
 from bot.models import Turn
 from bot.query import normalize_question
-from ingest.text.tagging import find_countries, find_products
+from ingest import find_countries, find_products
 
 _ELLIPSIS_START = re.compile(r"^(じゃあ|じゃ|では|それでは|それなら|なら|あと|また|ちなみに|and |also |what about|how about)", re.I)
 _ELLIPSIS_END = re.compile(r"(は|では|の場合は|だと|なら|の場合|向けは|はどう|はどうですか|はどうでしょうか)[?？]?$")

@@ -12,7 +12,7 @@ import threading
 import yaml
 from sudachipy import Dictionary, SplitMode
 
-from ingest.text.tagging import find_countries, find_products
+from ingest import find_countries, find_products
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.yaml"
 
@@ -157,7 +157,7 @@ def answer_type_missing(question: str, sentences: list[str]) -> bool:
 @lru_cache(maxsize=1)
 def known_forms() -> str:
     """Every glossary and vocabulary form, joined: a question word inside one of them is not unknown."""
-    from ingest.text.tagging import load_vocabulary
+    from ingest import load_vocabulary
 
     vocabulary = load_vocabulary()
     words = [form for form, terms in load_glossary() for form in (form, *terms)]

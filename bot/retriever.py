@@ -10,8 +10,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from bot.query import QueryAnalysis, analyze
-from ingest.models import Chunk
-from ingest.text.tagging import find_countries, find_products
+from ingest import Chunk
+from ingest import find_countries, find_products
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from bot.chain import AssistantChain, ChainSettings
 from bot.curated import CuratedAnswerStore
 from bot.retriever import HybridRetriever
 from bot.settings import Settings
-from ingest.embed.embedders import make_embedder
-from ingest.index.reader import LiveIndex
+from ingest import make_embedder
+from ingest import LiveIndex
 
 log = logging.getLogger(__name__)
 V = TypeVar("V")

