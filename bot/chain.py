@@ -14,6 +14,7 @@ from bot import texts
 from bot.answer_extractive import Evidence, ExtractiveAnswerer, split_sentences
 from bot.curated import CuratedAnswerStore
 from bot.errors import AssistantError, BadQuestion, IndexUnavailable
+from bot.freshness import regulation_disclaimer
 from bot.followup import resolve_followup
 from bot.models import Answer, Citation, RetrievedChunk, Turn
 from bot.query import QueryAnalysis, analyze, answer_type_missing, content_noun_forms, content_nouns, known_forms
@@ -46,6 +47,7 @@ class ChainSettings:
     k: int = 8
     max_question_chars: int = 500
     consultation_doc_id: str = "contact-export-consultation"
+    source_max_age_months: int = 12  # see Settings.source_max_age_months
     abstention: AbstentionSettings = field(default_factory=AbstentionSettings)
 
 
@@ -186,7 +188,8 @@ class AssistantChain:
             citations=citations,
             retrieved=retrieved,
             as_of=_newest([c.as_of for c in citations]),
-            disclaimer=texts.DISCLAIMER_REGULATION if regulatory else None,
+            disclaimer=regulation_disclaimer(_newest([c.as_of for c in citations]), self.settings.source_max_age_months)
+            if regulatory else None,
             mode=mode,
             slots=self._slots(analysis),
         )

@@ -66,6 +66,7 @@ def build_services(settings: Settings, embedder: Any = None) -> Services:
         settings=ChainSettings(
             max_question_chars=settings.max_question_chars,
             consultation_doc_id=settings.consultation_doc_id,
+            source_max_age_months=settings.source_max_age_months,
         ),
         curated=curated,
         llm=llm,

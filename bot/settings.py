@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = 20.0
     curated_answers_path: Path = Path("var/curated_answers.jsonl")
     consultation_doc_id: str = "contact-export-consultation"
+    # a regulation/procedure answer whose newest source is at least this many months old says it may be outdated
+    source_max_age_months: int = Field(default=12, ge=0)
 
     # --- web ---
     public_base_url: str = ""  # used to build absolute source links (Slack); empty: relative links

@@ -14,6 +14,21 @@ DISCLAIMER_REGULATION = (
     "輸出先国の当局・ジェトロなど所管機関で最新の情報を必ずご確認ください。"
 )
 CURATED_LEAD = "【確認済みの回答】"
+# shown under the disclaimer when the newest source of a regulation/procedure answer is older than the setting
+OUTDATED_WHERE_TO_CHECK = (
+    "最新の状況は、農林水産省の「諸外国・地域の輸入規制」に関するページ、植物防疫所（植物検疫）、"
+    "ジェトロ（輸出先の制度）でご確認ください。"
+)
+
+
+def outdated_notice(as_of: str | None, max_age_months: int) -> str:
+    age = f"{max_age_months // 12}年" if max_age_months % 12 == 0 and max_age_months else f"{max_age_months}か月"
+    if not as_of:
+        return f"※この回答のもとになった資料は時点が分からないため、情報が古くなっている可能性があります。{OUTDATED_WHERE_TO_CHECK}"
+    return (f"※この回答のもとになった資料は{as_of}時点のもので、{age}以上前の情報です。"
+            f"内容が変わっている可能性があります。{OUTDATED_WHERE_TO_CHECK}")
+
+
 AS_OF_LABEL = "資料の時点"
 STATUS_LEAD = "【結論】"
 QUESTION_EMPTY = "質問を入力してください。"

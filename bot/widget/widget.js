@@ -62,7 +62,7 @@
     ".sources h3 { margin: 0 0 4px; font-size: 14px; }",
     ".sources ol { margin: 0; padding-left: 1.4em; }",
     ".asof, .disclaimer { margin: 8px 0 0; font-size: 13px; color: #3f4a56; }",
-    ".disclaimer { background: #fff8e1; border-left: 4px solid #b07d00; padding: 6px 8px; color: #4a3b00; }",
+    ".disclaimer { background: #fff8e1; border-left: 4px solid #b07d00; padding: 6px 8px; color: #4a3b00; white-space: pre-line; }",
     ".feedback { display: flex; align-items: center; gap: 6px; margin-top: 8px; font-size: 13px; color: #3f4a56; }",
     ".feedback button { border: 1px solid #9aa9b9; background: #fff; border-radius: 6px; padding: 2px 10px;",
     "  cursor: pointer; font-size: 13px; color: #1a1a1a; }",

@@ -17,7 +17,7 @@ def test_answer_is_cited_with_titles_sections_and_as_of(small_services):
     assert first.url == f"/sources/{first.doc_id}#{first.anchor}" and first.section and first.as_of == "2025-04"
     assert "[1]" in answer.text
     assert answer.as_of == max(c.as_of for c in answer.citations)
-    assert answer.disclaimer == texts.DISCLAIMER_REGULATION
+    assert answer.disclaimer.startswith(texts.DISCLAIMER_REGULATION)
     assert len(answer.retrieved) >= 5
 
 
