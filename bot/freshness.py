@@ -1,24 +1,10 @@
 """Whether the sources of an answer are old enough to warn about, and the disclaimer that then says so."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from bot import texts
-
-_AS_OF = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?")
-
-
-def as_of_date(as_of: str | None) -> date | None:
-    """「2024-08」 or 「2024-08-01」 as a date (a month counts from its first day); None when absent or unreadable."""
-    match = _AS_OF.match(as_of or "")
-    if not match:
-        return None
-    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+from ingest.text.review import note_date as as_of_date
 
 
 def months_old(as_of: date, today: date) -> int:

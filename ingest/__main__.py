@@ -48,6 +48,7 @@ def summary_table(report: IngestReport) -> Table:
         ("embedded", str(report.embedded)),
         ("seconds", f"{report.seconds:.1f}"),
         ("generation", report.generation or "-"),
+        ("review overdue / 見直し期限切れ", _names(report.review_overdue)),
     ]
     for name, value in rows:
         table.add_row(name, value)

@@ -18,6 +18,7 @@ class DocumentMeta:
     source: str = ""  # citation text: document + section, e.g. "宮城県…戦略 第4章"
     source_url: str | None = None
     as_of: str | None = None  # ISO-like date string, "2024-08" or "2024-08-01"
+    review_by: str | None = None  # when the note must be re-checked (same format); ingest lists notes past it
     audience: str = "public"  # one of AUDIENCES
     kind: str = "reference"  # one of KINDS
     products: tuple[str, ...] = ()
@@ -87,3 +88,4 @@ class IngestReport:
     embedded: int = 0  # chunks actually sent to the embedder (cache misses)
     seconds: float = 0.0
     generation: str | None = None
+    review_overdue: list[str] = field(default_factory=list)  # doc ids past their review_by date

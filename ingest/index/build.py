@@ -11,7 +11,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from ingest.index.manifest import (
 )
 from ingest.models import Chunk, DocumentMeta, IngestReport, Section
 from ingest.index.records import (
+from ingest.text.review import past_review
     CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, chunk_to_json, chunks_fingerprint, dumps_line, file_sha256,
     section_from_json, section_to_json,
 )
@@ -337,6 +338,7 @@ def index_documents(
     report.removed = sorted(doc_id for doc_id in before if doc_id not in now)
     report.documents = len(documents)
     report.chunks = sum(len(document.chunks) for document in documents)
+    report.review_overdue = past_review((document.meta for document in documents), date.today())
 
     settings_changed = previous is None or (
         previous.chunker != chunker_settings(config) or previous.tokenizer != tokenizer_info()

@@ -16,6 +16,7 @@ from ingest.models import AUDIENCES, KINDS, Chunk, Document, DocumentMeta, Secti
 from ingest.text.normalize import nfkc, normalize_extracted_text, normalize_markup_text
 from ingest.text.sections import detect_sections
 from ingest.text.tagging import VOCABULARY_PATH, canonical_names, find_countries, find_products
+from ingest.text.review import note_date
 
 SIDECAR_SUFFIX = ".meta.yaml"
 # Bumped when loading/normalization changes what a file turns into, so content hashes change and
@@ -145,6 +146,9 @@ def build_meta(path: Path, root: Path | None, loaded: LoadedFile, text: str, sid
     if kind not in KINDS:
         raise IngestError(name, f"kind の値「{kind}」は使えません（{' / '.join(KINDS)} のいずれか）")
     title = nfkc(_as_text(values.get("title")) or _default_title(text, path))
+    review_by = _as_text(values.get("review_by"))
+    if review_by is not None and note_date(review_by) is None:
+        raise IngestError(name, f"review_by の値「{review_by}」は日付として読めません（YYYY-MM または YYYY-MM-DD で書いてください）")
     return DocumentMeta(
         doc_id=doc_id_for(path, root),
         title=title,
@@ -152,6 +156,7 @@ def build_meta(path: Path, root: Path | None, loaded: LoadedFile, text: str, sid
         source=nfkc(_as_text(values.get("source")) or title),
         source_url=_as_text(values.get("source_url") or values.get("url")),
         as_of=_as_text(values.get("as_of")),
+        review_by=review_by,
         audience=audience,
         kind=kind,
         products=canonical_names(_as_list(values.get("products")), "products"),

@@ -12,7 +12,7 @@ from ingest.models import AUDIENCES
 
 from .conftest import KNOWLEDGE, REPO, Note, load_note, note_paths
 
-REQUIRED = ("title", "source", "as_of", "audience", "kind", "products", "countries")
+REQUIRED = ("title", "source", "as_of", "scope", "audience", "kind", "products", "countries")
 NOTE_KINDS = ("strategy", "regulation", "procedure", "case", "support", "contact")
 KEY_PRODUCTS = ("水産物", "米", "牛肉", "いちご", "日本酒", "さつまいも")
 SUBFOLDERS = ("strategy", "products", "rules", "cases", "procedures", "contacts", "internal")
@@ -56,6 +56,11 @@ def test_note_front_matter_is_complete_and_valid(path: Path):
         assert (note.meta["source_file"] in ("miyagi_export_strategy_2025.txt", "gunma_ppp_case.txt"))
     if "source_url" in note.meta:
         assert str(note.meta["source_url"]).startswith("https://")
+    assert isinstance(note.meta["scope"], str) and note.meta["scope"].strip()
+    if "review_by" in note.meta:
+        review_by = str(note.meta["review_by"])
+        assert AS_OF.match(review_by), f"{path.name}: review_by {review_by!r}"
+        assert as_of is None or review_by > str(as_of), f"{path.name}: review_by {review_by} is not after as_of {as_of}"
 
 
 @pytest.mark.parametrize("path", note_paths(), ids=lambda p: p.stem)
