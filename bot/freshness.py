@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot import texts
-from ingest.text.review import note_date as as_of_date
+from ingest import note_date as as_of_date
 
 
 def months_old(as_of: date, today: date) -> int:

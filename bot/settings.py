@@ -6,7 +6,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingest.config import IndexConfig
+from ingest import IndexConfig
 
 
 class Settings(BaseSettings):

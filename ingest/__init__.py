@@ -29,6 +29,7 @@ _PUBLIC: dict[str, str] = {
     "load_document": "ingest.text.pipeline",
     "load_files": "ingest.index.build",
     "load_vocabulary": "ingest.text.tagging",
+    "note_date": "ingest.text.review",
     "make_embedder": "ingest.embed.embedders",
 }
 

@@ -28,8 +28,8 @@ from ingest.index.manifest import (
     MANIFEST_FILE, DocumentEntry, IndexCorruptError, IndexMismatchError, Manifest, read_manifest,
 )
 from ingest.models import Chunk, DocumentMeta, IngestReport, Section
-from ingest.index.records import (
 from ingest.text.review import past_review
+from ingest.index.records import (
     CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, chunk_to_json, chunks_fingerprint, dumps_line, file_sha256,
     section_from_json, section_to_json,
 )
