@@ -49,7 +49,8 @@ class EndpointFailed(Exception):
 
 def prompt_instruction_lines(template: str) -> list[str]:
     """The fixed lines of a prompt template (not its {placeholders}): an answer holding one echoes the prompt."""
-    return [line.strip(" -") for line in template.splitlines() if line.strip() and "{" not in line]
+    return [sentence.strip(" -") for line in template.splitlines() if line.strip() and "{" not in line
+            for sentence in re.split(r"(?<=[。:：])", line) if sentence.strip(" -")]
 
 
 class LLMAnswerer:
@@ -143,7 +144,7 @@ class LLMAnswerer:
             return Generated(reason=f"endpoint: {exc}")
         text = completion.text.strip()
         if NO_ANSWER in text:
-            log.info("LLM found no answer in the context; extractive answer decides")
+            log.info("LLM found no answer in the context (NO_ANSWER); the extractive answer decides")
             return Generated(reason="no answer in the context (NO_ANSWER)")
         verdict: Verdict = check_answer(
             text, [h.chunk.text for h in context], question=analysis.normalized,

@@ -109,18 +109,20 @@ def test_a_checked_condensed_followup_is_used(llm_services, fake_llm):
     assert answer.slots["question"] == "いちごを香港に輸出するときの注意点は?"
 
 
-@pytest.mark.parametrize("condensed", [
-    "次の会話の流れを踏まえて、最後の質問を書き直してください。",  # the prompt echoed
-    "香港に輸出するときの注意点は?",  # the product dropped
-    "いちごを香港に輸出するときの注意点は?\nいちごを香港に輸出するときの注意点は?",  # two lines
+@pytest.mark.parametrize("condensed, reason", [
+    # the prompt echoed (it names both slots, so only the echo rule can reject it)
+    ("いちごを香港に。品目や輸出先など、前の質問から引き継ぐべき情報を補ってください。", "echoes the prompt"),
+    ("香港に輸出するときの注意点は?", "drops the conversation's ['いちご']"),
+    ("いちごを香港に輸出するときの注意点は?\nいちごを香港に輸出するときの注意点は?", "2 lines"),
 ])
-def test_a_condensed_followup_that_fails_the_check_keeps_the_rule_based_rewrite(llm_services, fake_llm, condensed, caplog):
+def test_a_condensed_followup_that_fails_the_check_keeps_the_rule_based_rewrite(llm_services, fake_llm, condensed,
+                                                                               reason, caplog):
     fake_llm.condensed = condensed
     with caplog.at_level("WARNING", logger="bot.answer_llm"):
         answer = llm_services.chain.ask("じゃあ香港は？", conversation=STRAWBERRY_TAIWAN)
     assert answer.slots["question"] == "いちごを香港に輸出するときの注意点は?"  # the rule-based rewrite
     assert answer.slots["product"] == "いちご" and answer.slots["country"] == "香港"
-    assert any("condensed follow-up rejected" in r.getMessage() for r in caplog.records)
+    assert any("condensed follow-up rejected" in r.getMessage() and reason in r.getMessage() for r in caplog.records)
 
 
 def test_tokens_reach_the_stream_before_the_model_has_finished(llm_services, fake_llm):
