@@ -104,7 +104,7 @@ def test_evals_in_llm_mode_count_served_and_rejected_and_never_fall_below_extrac
     corpus = Path(os.environ.get("EXPORT_BOT_CORPUS_DIR", REPO.parent / "shared" / "corpus"))
     sources = [str(REPO / "knowledge")] + ([str(corpus)] if corpus.is_dir() else [])
     env = {**os.environ, "EXPORT_BOT_ANSWERER": "llm", "EXPORT_BOT_LLM_BASE_URL": llm_url,
-           "EXPORT_BOT_LLM_MODEL": "gemma-3-270m", "EXPORT_BOT_LLM_TIMEOUT_SECONDS": "60", "PYTHONPATH": str(REPO)}
+           "EXPORT_BOT_LLM_MODEL": "gemma-3-270m", "PYTHONPATH": str(REPO)}  # the product defaults otherwise
     index = tmp_path / "index"
     subprocess.run([sys.executable, "-m", "ingest", *sources, "--index", str(index)], check=True, env=env, cwd=REPO,
                    stdout=subprocess.DEVNULL)
