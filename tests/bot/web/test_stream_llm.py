@@ -92,3 +92,58 @@ def test_a_rejected_stream_is_replaced_with_a_notice_and_done_carries_the_extrac
     assert replace["notice"] == texts.LLM_REPLACED_NOTICE
     assert done["mode"] == "fallback" and done["text"] == replace["text"]
     assert done["text"].startswith("【結論】2023年8月以降") and not done["text"].startswith("はい")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.bot.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+def _ask_in_widget(browser, url: str, question: str):
+    from tests.bot.web.test_browser import open_demo
+
+    context, page, problems = open_demo(browser, url, 1280, 800)
+    page.get_by_role("button", name=texts.WIDGET_TEXTS["open"]).click()
+    box = page.get_by_role("textbox", name=texts.WIDGET_TEXTS["input_label"])
+    box.fill(question)
+    box.press("Enter")
+    return context, page, problems
+
+
+@pytest.mark.browser
+def test_the_widget_shows_tokens_as_they_arrive(browser, llm_web, fake_llm):
+    fake_llm.gate = threading.Event()
+    context, page, problems = _ask_in_widget(browser, llm_web.url, QUESTION)
+    text = page.locator(".msg.answer .answer-text").last
+    # the model has sent its first token only: the widget already shows it
+    page.wait_for_function("t => document.querySelector('export-assistant-widget').shadowRoot"
+                           ".querySelector('.msg.answer .answer-text').textContent.length > 0", arg=None, timeout=10000)
+    shown = text.inner_text()
+    assert GOOD.startswith(shown) and shown != GOOD
+    fake_llm.gate.set()
+    page.locator(".msg.answer .sources a").first.wait_for(state="visible", timeout=30000)
+    assert fake_llm.gate_was_set is True
+    assert text.inner_text().startswith("【結論】") and page.locator(".msg.answer .notice").count() == 0
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_the_widget_replaces_a_rejected_stream_with_a_visible_notice(browser, llm_web, fake_llm):
+    fake_llm.content = "はい、香港は2023年8月以降、宮城県の水産物の輸入を止めています。[1]"
+    context, page, problems = _ask_in_widget(browser, llm_web.url, QUESTION)
+    page.locator(".msg.answer .sources a").first.wait_for(state="visible", timeout=30000)
+    notice = page.locator(".msg.answer .notice")
+    assert notice.is_visible() and notice.inner_text() == texts.LLM_REPLACED_NOTICE
+    assert page.locator(".msg.answer .answer-text").inner_text().startswith("【結論】2023年8月以降")
+    assert problems == []
+    context.close()
