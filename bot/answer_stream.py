@@ -10,6 +10,10 @@ from bot.models import Answer
 _DONE = object()
 
 
+class StreamClosed(Exception):
+    """Raised into the model's token loop once the reader has gone: the request to the model is dropped."""
+
+
 class AnswerStream:
     """Iterate it for the text pieces in order; afterwards `answer` is the checked Answer.
 
@@ -27,14 +31,30 @@ class AnswerStream:
         self.streamed = ""  # what the iteration has given so far
         self._tokens = False  # whether pieces came from the model (rather than the finished text)
         self._started = False
+        self._closed = threading.Event()
+        self._finished = threading.Event()
+
+    def _sink(self, piece: str) -> None:
+        if self._closed.is_set():
+            raise StreamClosed("the reader closed the stream")
+        self._pieces.put(piece)
 
     def _work(self) -> None:
         try:
-            self._answer = self._run(self._pieces.put)
+            self._answer = self._run(self._sink)
         except BaseException as exc:  # re-raised on the iterating thread
             self._error = exc
         finally:
+            self._finished.set()
             self._pieces.put(_DONE)
+
+    def close(self) -> None:
+        """The reader has gone (a client disconnected): stop asking the model for more tokens."""
+        self._closed.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the chain's thread to end (after close(), or for tests)."""
+        return self._finished.wait(timeout)
 
     def __iter__(self) -> Iterator[str]:
         if self._started:

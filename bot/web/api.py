@@ -91,6 +91,7 @@ async def ask_stream(
                     for part in stream_pieces(piece):
                         yield _event("answer", {"text": part})
             finally:
+                answer_stream.close()  # a client that went away stops the model's generation too
                 slot.release()
             response = finish(state, prepared, answer_stream.answer)
             if answer_stream.replaced:  # the streamed LLM text was rejected: the extractive answer takes its place

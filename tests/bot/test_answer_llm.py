@@ -139,6 +139,17 @@ def test_tokens_reach_the_stream_before_the_model_has_finished(llm_services, fak
     assert fake_llm.requests[-1]["stream"] is True
 
 
+def test_closing_a_stream_drops_the_request_to_the_model(llm_services, fake_llm):
+    fake_llm.gate = threading.Event()
+    stream = llm_services.chain.stream(QUESTION)
+    pieces = iter(stream)
+    next(pieces)
+    stream.close()  # the reader went away after the first token
+    fake_llm.gate.set()
+    assert stream.wait(timeout=10)
+    assert "closed the stream" in stream.answer.fallback_reason
+
+
 def test_a_rejected_stream_is_replaced_by_the_extractive_answer(llm_services, fake_llm):
     fake_llm.content = REJECTED["says_yes"][0]
     stream = llm_services.chain.stream(QUESTION)
