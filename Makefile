@@ -4,7 +4,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run ingest test eval
+.PHONY: setup run ingest test test-llm eval
 
 setup:
 	bash scripts/setup.sh
@@ -17,6 +17,11 @@ run: ingest
 
 test: setup
 	$(VENV)/python -m pytest -q
+
+# the real-server tier (docs/llm.md): llama.cpp + Gemma 3 270M on loopback; not part of `make test`
+LLM_CACHE ?= $(HOME)/.cache/export-bot-llm
+test-llm: setup
+	LLM_CACHE=$(LLM_CACHE) PYTHON=$(VENV)/python bash scripts/llm/test_llm.sh
 
 # the held-out test split, over knowledge/ + the shared corpus, with the baselines side by side
 eval: setup

@@ -6,7 +6,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -20,6 +20,9 @@ from bot.models import Answer, Citation, RetrievedChunk, Turn
 from bot.query import QueryAnalysis, analyze, answer_type_missing, content_noun_forms, content_nouns, known_forms
 from bot.retriever import HybridRetriever, RetrievalFilters, ScoredChunk
 from ingest import find_countries, find_products
+
+if TYPE_CHECKING:
+    from bot.answer_stream import AnswerStream
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class _Work:
     analysis: QueryAnalysis | None = None
     hits: list[ScoredChunk] = field(default_factory=list)
     answer: Answer | None = None
+    on_token: Callable[[str], None] | None = None  # LLM mode: receives the answer's tokens as they arrive
 
 
 class AssistantChain:
@@ -91,11 +95,12 @@ class AssistantChain:
 
     # --- public entry ---
     def ask(self, question: str, conversation: list[Turn] | None = None, audience: str = "public",
-            filters: RetrievalFilters | None = None) -> Answer:
-        """Answer one question; `filters` restrict retrieval to kinds, products or countries."""
+            filters: RetrievalFilters | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer one question; `filters` restrict retrieval to kinds, products or countries; `on_token` gets the
+        LLM's tokens as they arrive (they may be rejected afterwards: the returned Answer is what counts)."""
         if audience not in ("public", "internal"):
             raise BadQuestion(f"unknown audience {audience!r}")
-        work = _Work(question or "", list(conversation or []), audience, time.perf_counter(), filters)
+        work = _Work(question or "", list(conversation or []), audience, time.perf_counter(), filters, on_token=on_token)
         try:
             done: _Work = self.runnable.invoke(work)
         except AssistantError:
@@ -107,6 +112,13 @@ class AssistantChain:
         done.answer.latency_ms = round((time.perf_counter() - work.started) * 1000, 2)
         return done.answer
 
+    def stream(self, question: str, conversation: list[Turn] | None = None, audience: str = "public",
+               filters: RetrievalFilters | None = None) -> "AnswerStream":
+        """The answer as a plain iterator of text pieces (LLM tokens as they arrive); see docs/chain.md."""
+        from bot.answer_stream import AnswerStream
+
+        return AnswerStream(lambda on_token: self.ask(question, conversation, audience, filters, on_token=on_token))
+
     # --- steps ---
     def _understand(self, work: _Work) -> _Work:
         stripped = work.question.strip()
@@ -117,7 +129,7 @@ class AssistantChain:
         effective, carried = resolve_followup(stripped, work.conversation)
         if self.llm is not None and work.conversation:
             # LLM mode condenses the follow-up itself; the rule-based rewrite stays as the fallback
-            effective = self.llm.condense(stripped, work.conversation) or effective
+            effective = self.llm.condense(stripped, work.conversation, carried) or effective
         work.analysis = analyze(effective, carried)
         return work
 
@@ -172,12 +184,14 @@ class AssistantChain:
         if status is not None:
             evidence = [status] + [e for e in evidence if e.text != status.text]
         text, cited = self.extractive.compose(evidence, lead=status)
-        mode = "extractive"
+        mode, fallback_reason = "extractive", None
         if self.llm is not None:
-            generated = self.llm.answer(analysis, work.hits, work.conversation)
-            if generated is not None:
-                text, cited, mode = generated[0], generated[1], "llm"
-        if status is not None and mode == "extractive":
+            generated = self.llm.answer(analysis, work.hits, work.conversation, status=status, on_token=work.on_token)
+            if generated.accepted:
+                text, cited, mode = generated.text, generated.cited, "llm"  # led by 【結論】 already
+            else:
+                mode, fallback_reason = "fallback", generated.reason
+        if status is not None and mode != "llm":
             text = f"{texts.STATUS_LEAD}{text}"
         citations = [_citation(i + 1, hit) for i, hit in enumerate(cited)]
         regulatory = analysis.intent in ("regulation", "procedure") or any(
@@ -191,6 +205,7 @@ class AssistantChain:
             disclaimer=regulation_disclaimer(_newest([c.as_of for c in citations]), self.settings.source_max_age_months)
             if regulatory else None,
             mode=mode,
+            fallback_reason=fallback_reason,
             slots=self._slots(analysis),
         )
         return work

@@ -6,7 +6,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Audience = Literal["public", "internal"]
-AnswerMode = Literal["extractive", "llm", "curated", "abstain", "clarify"]
+# "fallback": the extractive answer, served because the LLM's answer was rejected or its endpoint failed
+AnswerMode = Literal["extractive", "llm", "fallback", "curated", "abstain", "clarify"]
 
 
 class Turn(BaseModel):
@@ -51,5 +52,6 @@ class Answer(BaseModel):
     as_of: str | None = None  # newest as_of among the sources used
     disclaimer: str | None = None
     mode: AnswerMode = "extractive"
+    fallback_reason: str | None = None  # mode "fallback": why the LLM answer was not served
     slots: dict[str, str | None] = Field(default_factory=dict)
     latency_ms: float = 0.0

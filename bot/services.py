@@ -56,9 +56,9 @@ def build_services(settings: Settings, embedder: Any = None) -> Services:
     extractive = ExtractiveAnswerer(tokenize=_Tokenizer(live_index))
     llm = None
     if settings.answerer == "llm" and settings.llm_base_url:
-        from bot.answer_llm import LLMAnswerer
+        from bot.answer_llm import llm_from_settings
 
-        llm = LLMAnswerer.from_settings(settings)
+        llm = llm_from_settings(settings)
     chain = AssistantChain(
         live_index,
         retriever,

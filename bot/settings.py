@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,7 +26,14 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None  # any OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp, Azure/OpenAI)
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str = "not-needed"
-    llm_timeout_seconds: float = 20.0
+    llm_timeout_seconds: float = 20.0  # the whole answer, streamed or not
+    # ~300 Japanese characters: 1–1.5 characters a token for current tokenizers, plus the [n] markers
+    llm_max_tokens: int = 320
+    # at most 4 (the OpenAI limit): the end-of-turn markers of common templates, and the prompt's own headings
+    llm_stop: list[str] = Field(default_factory=lambda: ["<end_of_turn>", "<|im_end|>", "\n資料:", "\n質問:"])
+    # "auto": where the server says which chat template it applies (llama.cpp /props), refuse a template whose
+    # turn markers the model's vocabulary lacks (a base model silently driven through ChatML); "off": trust it
+    llm_template_check: Literal["auto", "off"] = "auto"
     curated_answers_path: Path = Path("var/curated_answers.jsonl")
     consultation_doc_id: str = "contact-export-consultation"
     # a regulation/procedure answer whose newest source is at least this many months old says it may be outdated

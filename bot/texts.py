@@ -152,3 +152,6 @@ CLI_SOURCES = "出典:"
 CLI_AS_OF_UNKNOWN = "時点不明"
 CLI_SLACK_HTTP_HINT = "HTTP モードでは `python -m bot serve` が /slack/events を提供します。Socket Mode は --socket を付けてください。"
 CLI_SLACK_TOKENS_MISSING = "SLACK_BOT_TOKEN と SLACK_APP_TOKEN を設定してください。"
+
+# --- LLM mode ---
+LLM_REPLACED_NOTICE = "生成した回答が資料の内容と確認できなかったため、資料から抜き出した回答に差し替えました。"

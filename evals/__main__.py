@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-CONFIGS = ("assistant", "lexical", "dense", "naive")
+CONFIGS = ("assistant", "extractive", "lexical", "dense", "naive")  # extractive = the assistant without the LLM
 
 
 def _source_files(services, explicit: list[str] | None) -> list[Path]:
@@ -28,7 +28,7 @@ def build_answer_fns(index: Path, configs: list[str], naive_files: list[str] | N
     """One answer function per configuration, all over the same index source."""
     from bot.services import build_services
     from bot.settings import Settings
-    from evals.runner import chain_answer_fn, chain_variant
+    from evals.runner import chain_answer_fn, chain_variant, without_llm
 
     curated = Path(tempfile.mkdtemp(prefix="evals-")) / "curated.jsonl"  # evals never see curated answers
     services = build_services(Settings(index_dir=index, curated_answers_path=curated))
@@ -36,6 +36,8 @@ def build_answer_fns(index: Path, configs: list[str], naive_files: list[str] | N
     for name in configs:
         if name == "assistant":
             fns[name] = chain_answer_fn(services.chain, audience)
+        elif name == "extractive":
+            fns[name] = chain_answer_fn(without_llm(services.chain), audience, with_features=False)
         elif name in ("lexical", "dense", "hybrid"):
             fns[name] = chain_answer_fn(chain_variant(services.chain, name), audience, with_features=False)
         elif name == "naive":
@@ -58,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     items = load_dataset(Path(args.dataset))
     configs = [args.config]
     if not args.no_baselines:
-        configs += [c for c in CONFIGS if c != args.config]
+        configs += [c for c in (args.baselines or CONFIGS) if c != args.config]
     _services, fns = build_answer_fns(Path(args.index), configs, args.naive_files, args.audience)
     by_id = {item["id"]: item for item in items}
     summaries, by_kind, all_rows, all_scores = {}, {}, {}, {}
@@ -93,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--results-out", required=True)
     run.add_argument("--report-out")
     run.add_argument("--no-baselines", action="store_true", help="only the chosen configuration")
+    run.add_argument("--baselines", nargs="*", choices=CONFIGS,
+                     help="which baselines (default: all); in LLM mode, `extractive` is the one to compare with")
     run.add_argument("--naive-files", nargs="*", help="raw files for the naive baseline (default: the index's sources)")
     run.add_argument("--audience", default="public", choices=["public", "internal"])
     run.add_argument("--quiet", action="store_true")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 
@@ -68,6 +68,8 @@ def score_item(item: dict, result: dict) -> dict[str, Any]:
         "abstained": bool(result.get("abstained")),
         "clarified": bool(result.get("clarify")),
         "latency_ms": float(result.get("latency_ms", 0.0)),
+        "mode": result.get("mode"),
+        "fallback_reason": result.get("fallback_reason"),
         "answer_chars": len(result.get("answer", "")),
         "missing_facts": [f for f in facts if f not in found],
     }
@@ -110,6 +112,10 @@ def summarize(scores: list[dict]) -> dict[str, Any]:
         "median_answer_chars": statistics.median(answered_chars) if answered_chars else None,
         "latency_p50_ms": _percentile(latencies, 0.5),
         "latency_p95_ms": _percentile(latencies, 0.95),
+        # LLM mode: answers the check served, and those it rejected (or the endpoint failed) for extractive ones
+        "llm_served": sum(1 for s in scores if s.get("mode") == "llm"),
+        "llm_rejected": sum(1 for s in scores if s.get("mode") == "fallback"),
+        "modes": dict(Counter(s.get("mode") or "?" for s in scores)),
     }
 
 

@@ -23,6 +23,8 @@ METRICS = [
     ("median_answer_chars", "median answer chars", False),
     ("latency_p50_ms", "p50 ms", False),
     ("latency_p95_ms", "p95 ms", False),
+    ("llm_served", "LLM served", True),
+    ("llm_rejected", "LLM rejected → extractive", False),
 ]
 
 

@@ -41,6 +41,7 @@ def result_row(item: dict, answer: Answer, extra: dict | None = None) -> dict:
         "retrieved_meta": [{"doc_id": r.doc_id, "section": r.section, "score": r.score} for r in answer.retrieved],
         "latency_ms": answer.latency_ms,
         "mode": answer.mode,
+        "fallback_reason": answer.fallback_reason,
         "slots": answer.slots,
     }
     if extra:
@@ -81,6 +82,11 @@ def chain_variant(chain: Any, mode: str) -> Any:
     """The same chain with another retrieval mode ("lexical" | "dense" | "hybrid"), without curated answers."""
     retriever = chain.retriever.model_copy(update={"settings": replace(chain.retriever.settings, mode=mode)})
     return type(chain)(chain.live_index, retriever, chain.extractive, chain.settings, None, chain.llm)
+
+
+def without_llm(chain: Any) -> Any:
+    """The same chain answering extractively: the baseline beside LLM mode."""
+    return type(chain)(chain.live_index, chain.retriever, chain.extractive, chain.settings, None, None)
 
 
 def run_items(answer_fn: AnswerFn, items: Iterable[dict], label: str = "", show_progress: bool = True) -> list[dict]:

@@ -13,6 +13,7 @@ from bot.web.schemas import AskRequest, AskResponse, CitationOut
 from bot.web.state import WebState
 
 if TYPE_CHECKING:
+    from bot.answer_stream import AnswerStream
     from bot.services import Services
 
 # a streamed piece ends after Japanese/Latin sentence punctuation or a line break
@@ -43,6 +44,11 @@ def prepare(state: WebState, body: AskRequest, audience: Audience) -> PreparedQu
 def ask_chain(services: "Services", prepared: PreparedQuestion) -> Answer:
     """The blocking call; run it in a worker thread."""
     return services.chain.ask(prepared.question, prepared.turns, prepared.audience)
+
+
+def stream_chain(services: "Services", prepared: PreparedQuestion) -> "AnswerStream":
+    """The streaming call: iterate it (blocking) for text pieces, then read its `answer`."""
+    return services.chain.stream(prepared.question, prepared.turns, prepared.audience)
 
 
 def finish(state: WebState, prepared: PreparedQuestion, answer: Answer) -> AskResponse:

@@ -13,7 +13,7 @@ from sse_starlette import EventSourceResponse
 
 from bot import texts
 from bot.models import Audience
-from bot.web.answering import ask_chain, finish, prepare, stream_pieces
+from bot.web.answering import ask_chain, finish, prepare, stream_chain, stream_pieces
 from bot.web.errors import NotFound, describe
 from bot.web.schemas import (
     AskRequest,
@@ -39,8 +39,9 @@ _ERRORS = {
     429: {"model": ErrorResponse, "description": "送信回数の上限（Retry-After あり）"},
     503: {"model": ErrorResponse, "description": "準備中・混雑・インデックス不通（Retry-After あり）"},
 }
-_STREAM_DOC = """Server-Sent Events: `status` {message}, `answer` {text} (pieces of the answer text, in order),
-`citations` [..], `done` (the same JSON as /api/ask), or `error` {status, code, message}."""
+_STREAM_DOC = """Server-Sent Events: `status` {message}, `answer` {text} (pieces of the answer text, in order; in LLM
+mode the model's tokens as they arrive), `replace` {text, notice} (the streamed LLM text was rejected: show this
+text and notice instead), `citations` [..], `done` (the same JSON as /api/ask), or `error` {status, code, message}."""
 
 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS, dependencies=[Depends(rate_limit)])
@@ -78,15 +79,23 @@ async def ask_stream(
     async def events() -> AsyncIterator[dict]:
         try:
             yield _event("status", {"message": texts.WEB_STATUS_SEARCHING})
+            answer_stream = stream_chain(services, prepared)
+            pieces = iter(answer_stream)
             try:
-                with anyio.CancelScope(shield=True):
-                    answer = await anyio.to_thread.run_sync(ask_chain, services, prepared)
+                first = True
+                # the chain runs in its own thread; each next() waits there, so tokens go out as they arrive
+                while (piece := await anyio.to_thread.run_sync(next, pieces, None)) is not None:
+                    if first:
+                        yield _event("status", {"message": texts.WEB_STATUS_WRITING})
+                        first = False
+                    for part in stream_pieces(piece):
+                        yield _event("answer", {"text": part})
             finally:
+                answer_stream.close()  # a client that went away stops the model's generation too
                 slot.release()
-            yield _event("status", {"message": texts.WEB_STATUS_WRITING})
-            response = finish(state, prepared, answer)
-            for piece in stream_pieces(response.text):
-                yield _event("answer", {"text": piece})
+            response = finish(state, prepared, answer_stream.answer)
+            if answer_stream.replaced:  # the streamed LLM text was rejected: the extractive answer takes its place
+                yield _event("replace", {"text": response.text, "notice": texts.LLM_REPLACED_NOTICE})
             yield _event("citations", [c.model_dump() for c in response.citations])
             yield {"event": "done", "data": response.model_dump_json()}
         except Exception as error:  # after the 200 is sent, errors travel as an event

@@ -50,6 +50,7 @@
     ".who { display: block; font-size: 12px; color: #3f4a56; margin-bottom: 2px; }",
     ".text { white-space: pre-wrap; margin: 0; }",
     ".status { color: #3f4a56; font-size: 14px; }",
+    ".notice { color: #7a4b00; background: #fff6e0; font-size: 13px; margin: 0 0 6px; padding: 4px 6px; border-radius: 4px; }",
     ".examples { list-style: none; margin: 8px 0 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }",
     ".examples button, .options button { width: 100%; text-align: left; border: 1px solid #0b5394; background: #fff;",
     "  color: #0b4f8a; border-radius: 8px; padding: 8px 10px; cursor: pointer; font-size: 15px; }",
@@ -380,6 +381,12 @@
         } else if (name === "answer") {
           streamed += payload.text || "";
           textNode.textContent = streamed;
+          scrollDown();
+        } else if (name === "replace") {
+          // the streamed LLM text failed the answer check: show the extractive answer, and say so
+          streamed = payload.text || "";
+          textNode.textContent = streamed;
+          bubble.insertBefore(el("p", { "class": "notice", role: "status", text: payload.notice || "" }), textNode);
           scrollDown();
         } else if (name === "done") {
           finished = true;

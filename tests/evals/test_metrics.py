@@ -28,3 +28,13 @@ def test_scores_of_answers_abstentions_and_citations():
     assert summary["abstention_precision"] == 1.0 and summary["abstention_recall"] == 1.0
     assert summary["false_abstention"] == 0.0
     assert summary["latency_p50_ms"] in (5.0, 10.0)
+
+
+def test_llm_mode_counts_served_and_rejected_answers_apart():
+    served = score_item(ITEM, {"answer": "約46トン[1]", "mode": "llm", "retrieved": [], "latency_ms": 1})
+    rejected = score_item(ITEM, {"answer": "約46トン[1]", "mode": "fallback", "fallback_reason": "rejected: loop",
+                                 "retrieved": [], "latency_ms": 1})
+    summary = summarize([served, rejected, rejected])
+    assert (summary["llm_served"], summary["llm_rejected"]) == (1, 2)
+    assert summary["modes"] == {"llm": 1, "fallback": 2}
+    assert rejected["fallback_reason"] == "rejected: loop"
