@@ -11,7 +11,7 @@ import yaml
 
 from sudachipy import SplitMode
 
-from ingest.tagging import find_countries, find_products
+from ingest import find_countries, find_products
 from bot.query import _sudachi  # the per-thread SudachiPy tokenizer the query analysis uses
 
 WORDS_PATH = Path(__file__).parent / "data" / "answer_check_ja.yaml"
