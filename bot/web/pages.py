@@ -71,8 +71,10 @@ async def widget_js() -> Response:
 
 
 @router.get("/demo", response_class=HTMLResponse, include_in_schema=False)
-async def demo(request: Request, state: WebState = Depends(get_state)) -> HTMLResponse:
-    origin = state.settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
+async def demo(state: WebState = Depends(get_state)) -> HTMLResponse:
+    # the configured public base URL, or this page's own origin (relative URLs): never the Host header, which
+    # the client chooses and a shared cache would then serve to everyone
+    origin = state.settings.public_base_url.rstrip("/")
     page = demo_template().replace(ORIGIN_MARKER, escape(origin, quote=True))
     return HTMLResponse(page, headers={"Content-Security-Policy": demo_csp(origin), "X-Frame-Options": "DENY"})
 
@@ -109,9 +111,10 @@ def demo_template() -> str:
 def demo_csp(origin: str) -> str:
     """As strict as a careful prefecture site might be (no inline script or style): the widget must work under it.
 
-    `origin` is where the snippet points (public_base_url behind a proxy); it is allowed besides 'self'.
+    `origin` is where the snippet points (public_base_url behind a proxy, empty: this origin); it is allowed
+    besides 'self'.
     """
-    # the origin may come from the Host header: only a plain scheme://host[:port] goes into the policy
+    # a misconfigured base URL must not open the policy: only a plain scheme://host[:port] goes into it
     allowed = f"'self' {origin}" if _PLAIN_ORIGIN.match(origin) else "'self'"
     return (
         f"default-src 'none'; script-src {allowed}; connect-src {allowed}; style-src 'self'; img-src 'self' data:; "

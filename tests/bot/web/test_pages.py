@@ -32,13 +32,22 @@ def test_widget_needs_nothing_from_other_hosts_and_holds_no_secret(client: TestC
 
 
 def test_demo_embeds_the_widget_with_the_one_line_snippet(client: TestClient):
-    page = client.get("/demo")
+    # a forged Host header changes nothing: without a configured base URL the page points at its own origin
+    page = client.get("/demo", headers={"host": "evil.example:8080"})
     assert page.status_code == 200
-    origin = str(client.base_url).rstrip("/")
-    assert f'<script src="{origin}/widget.js" data-api="{origin}" data-title="輸出相談アシスタント" defer></script>' in page.text
+    assert '<script src="/widget.js" data-api="" data-title="輸出相談アシスタント" defer></script>' in page.text
+    assert "evil.example" not in page.text and "evil.example" not in page.headers["content-security-policy"]
     assert "{{ORIGIN}}" not in page.text
     assert client.get("/demo.css").headers["content-type"].startswith("text/css")
     assert client.get("/", follow_redirects=False).headers["location"] == "/demo"
+
+
+def test_demo_uses_the_configured_public_base_url_never_the_host_header(make_app):
+    with TestClient(make_app(public_base_url="https://assist.example.jp/")) as client:
+        page = client.get("/demo", headers={"host": "evil.example:8080"})
+    snippet = '<script src="https://assist.example.jp/widget.js" data-api="https://assist.example.jp" data-title="輸出相談アシスタント" defer>'
+    assert snippet in page.text and "evil.example" not in page.text
+    assert "script-src 'self' https://assist.example.jp;" in page.headers["content-security-policy"]
 
 
 def test_widget_source_keeps_all_japanese_in_bot_texts():
