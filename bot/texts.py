@@ -17,6 +17,7 @@ CURATED_LEAD = "【確認済みの回答】"
 AS_OF_LABEL = "資料の時点"
 STATUS_LEAD = "【結論】"
 QUESTION_EMPTY = "質問を入力してください。"
+QUESTION_UNREADABLE = "質問に読み取れない文字が含まれています。文字を確かめて、もう一度入力してください。"
 
 
 def question_too_long(limit: int) -> str:
@@ -73,6 +74,7 @@ def slack_clarify_chosen(user: str, country: str) -> str:
 
 # --- web API and pages ---
 WEB_RATE_LIMITED = "短時間に多くの質問が送信されました。{seconds}秒ほど待ってから、もう一度お試しください。"
+WEB_BUSY = "前の質問にまだ回答しています。回答が表示されてから、もう一度お試しください。"
 WEB_OVERLOADED = "ただいま混み合っています。少し時間をおいて、もう一度お試しください。"
 WEB_NOT_READY = "ただいま準備中です（検索インデックスを読み込んでいます）。しばらくしてから再度お試しください。"
 WEB_READY = "回答できます。"
