@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot import texts
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
 TEXTS_MARKER = "/*@WIDGET_TEXTS@*/{}"
+CONFIG_MARKER = "/*@WIDGET_CONFIG@*/{}"
 ORIGIN_MARKER = "{{ORIGIN}}"
 _PLAIN_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY"}
@@ -58,9 +59,10 @@ async def source_page(
 
 
 @router.get("/widget.js", include_in_schema=False)
-async def widget_js() -> Response:
+async def widget_js(state: WebState = Depends(get_state)) -> Response:
+    settings = state.settings
     return Response(
-        widget_script(),
+        widget_script(settings.max_question_chars, settings.conversation_ttl_seconds),
         media_type="text/javascript; charset=utf-8",
         headers={
             "Cache-Control": "public, max-age=300",
@@ -94,13 +96,18 @@ async def root() -> RedirectResponse:
     return RedirectResponse("/demo")
 
 
-@lru_cache(maxsize=1)
-def widget_script() -> str:
-    """widget.js with the UI strings of bot.texts filled in (ASCII-escaped: safe whatever the host page's charset)."""
+@lru_cache(maxsize=4)
+def widget_script(max_question_chars: int, conversation_ttl_seconds: int) -> str:
+    """widget.js with the UI strings of bot.texts and the server's limits filled in (ASCII-escaped: safe
+    whatever the host page's charset), so the widget never holds a copy of a limit that could drift."""
     source = (WIDGET_DIR / "widget.js").read_text(encoding="utf-8")
-    if TEXTS_MARKER not in source:
-        raise RuntimeError(f"widget.js lost its {TEXTS_MARKER} marker")
-    return source.replace(TEXTS_MARKER, json.dumps(texts.WIDGET_TEXTS, ensure_ascii=True))
+    for marker in (TEXTS_MARKER, CONFIG_MARKER):
+        if marker not in source:
+            raise RuntimeError(f"widget.js lost its {marker} marker")
+    config = {"max_question_chars": max_question_chars, "conversation_ttl_seconds": conversation_ttl_seconds}
+    return source.replace(TEXTS_MARKER, json.dumps(texts.WIDGET_TEXTS, ensure_ascii=True)).replace(
+        CONFIG_MARKER, json.dumps(config)
+    )
 
 
 @lru_cache(maxsize=1)

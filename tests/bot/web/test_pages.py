@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from bot import texts
-from bot.web.pages import TEXTS_MARKER, WIDGET_DIR
+from bot.web.pages import CONFIG_MARKER, TEXTS_MARKER, WIDGET_DIR
 from tests.bot.web.conftest import COORDINATOR_TOKEN
 
 
@@ -20,6 +20,14 @@ def test_widget_js_is_served_with_the_texts_filled_in(client: TestClient):
     assert json.loads(match.group(1)) == texts.WIDGET_TEXTS
     assert body.isascii()  # safe on a Shift_JIS host page whatever charset it declares
     assert "担当窓口に相談する" == json.loads(match.group(1))["consult"]
+
+
+def test_widget_js_carries_the_servers_own_limits(make_app):
+    with TestClient(make_app(max_question_chars=123, conversation_ttl_seconds=45)) as client:
+        body = client.get("/widget.js").text
+    assert CONFIG_MARKER not in body
+    config = json.loads(re.search(r"var CONFIG = (\{.*?\});\n", body).group(1))
+    assert config == {"max_question_chars": 123, "conversation_ttl_seconds": 45}
 
 
 def test_widget_needs_nothing_from_other_hosts_and_holds_no_secret(client: TestClient):
