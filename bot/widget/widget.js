@@ -244,7 +244,7 @@
     errorBox.textContent = message || "";
   }
 
-  // Keep the start of the newest answer in view (its first line is the 【結論】): with its question above it
+  // Keep the start of the newest answer in view (its first line is the conclusion): with its question above it
   // when both fit, else from its own first line. The end of a long answer is a scroll away, not its start.
   function scrollDown() {
     var answer = log.lastElementChild;
