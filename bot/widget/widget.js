@@ -25,6 +25,7 @@
   // the server forgets a conversation after this long; so does the widget, and it clears what it shows with it
   var IDLE_MS = CONFIG.conversation_ttl_seconds * 1000;
 
+  var PHONE = "(max-width: 480px)"; // where the panel is full-screen (CSS) and therefore modal (trapTab)
   var CSS = [
     ":host { all: initial !important; position: static !important; display: block !important; }",
     ".root { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; font-family: 'Noto Sans CJK JP',",
@@ -89,7 +90,7 @@
     "footer p { margin: 2px 0 0; }",
     ".sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;",
     "  clip: rect(0,0,0,0); white-space: nowrap; border: 0; }",
-    "@media (max-width: 480px) {",
+    "@media " + PHONE + " {",
     "  .root { right: 12px; bottom: 12px; }",
     "  .panel { right: 0; bottom: 0; top: 0; left: 0; width: 100vw; max-width: 100vw; height: 100vh; height: 100dvh;",
     "    max-height: none; border-radius: 0; border: 0; }",
@@ -209,7 +210,7 @@
   }
 
   function isFullScreen() {
-    return window.matchMedia("(max-width: 480px)").matches;
+    return window.matchMedia(PHONE).matches;
   }
 
   // on a phone the panel covers the page: Tab and Shift+Tab cycle inside it instead of wandering behind it
