@@ -19,6 +19,7 @@ from bot.followup import resolve_followup
 from bot.models import Answer, Citation, RetrievedChunk, Turn
 from bot.query import QueryAnalysis, analyze, answer_type_missing, content_noun_forms, content_nouns, known_forms
 from bot.retriever import HybridRetriever, RetrievalFilters, ScoredChunk
+from bot.validation import check_question
 from ingest import find_countries, find_products
 
 if TYPE_CHECKING:
@@ -121,11 +122,7 @@ class AssistantChain:
 
     # --- steps ---
     def _understand(self, work: _Work) -> _Work:
-        stripped = work.question.strip()
-        if not stripped:
-            raise BadQuestion("empty question", texts.QUESTION_EMPTY)
-        if len(stripped) > self.settings.max_question_chars:
-            raise BadQuestion("question too long", texts.question_too_long(self.settings.max_question_chars))
+        stripped = check_question(work.question, self.settings.max_question_chars)
         effective, carried = resolve_followup(stripped, work.conversation)
         if self.llm is not None and work.conversation:
             # LLM mode condenses the follow-up itself; the rule-based rewrite stays as the fallback

@@ -20,6 +20,10 @@ class IndexUnavailable(AssistantError):
 
 
 class BadQuestion(AssistantError):
-    """The question is empty or too long."""
+    """The question is empty, too long or unreadable (see bot/validation.py); `reason` says which."""
 
     message_ja = "質問を入力してください。"
+
+    def __init__(self, detail: str = "", message_ja: str | None = None, reason: str = "invalid"):
+        super().__init__(detail, message_ja)
+        self.reason = reason

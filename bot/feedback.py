@@ -44,7 +44,7 @@ class FeedbackEntry:
 
 
 class FeedbackStore:
-    """Append-only feedback table; one connection guarded by a lock, so web threads and Slack share it."""
+    """The feedback table (one row per answer and rater); one connection guarded by a lock, so web threads and Slack share it."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
@@ -69,7 +69,7 @@ class FeedbackStore:
         question: str = "",
         answer_text: str = "",
     ) -> int:
-        """Store one rating; returns its row id."""
+        """Store one rating, replacing this rater's earlier rating of the same answer; returns its row id."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
         if channel not in CHANNELS:
@@ -79,11 +79,21 @@ class FeedbackStore:
         comment = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
         created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO feedback (created_at, answer_id, rating, comment, channel, user, question, answer_text)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (created_at, answer_id, rating, comment, channel, user, question, answer_text),
-            )
+            # one rating per answer and rater: a second click replaces the first instead of stuffing the table
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "DELETE FROM feedback WHERE answer_id = ? AND channel = ? AND user IS ?", (answer_id, channel, user)
+                )
+                cursor = self._db.execute(
+                    "INSERT INTO feedback (created_at, answer_id, rating, comment, channel, user, question, answer_text)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (created_at, answer_id, rating, comment, channel, user, question, answer_text),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             return int(cursor.lastrowid)
 
     def entries(self, answer_id: str | None = None, limit: int = 100) -> list[FeedbackEntry]:

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 20
     max_question_chars: int = 500
     max_concurrent_requests: int = 8
+    # answers one client may have in progress at once: its slow questions cannot take every slot
+    max_concurrent_per_client: int = 2
+    # worker threads that run the chain (embedding included); more answers in progress wait for one
+    answer_workers: int = 4
     # how many reverse proxies we run in front of the web app; >0 makes the rate limit trust X-Forwarded-For
     trusted_proxy_hops: int = 0
     conversation_ttl_seconds: int = 1800

@@ -32,6 +32,7 @@ def outdated_notice(as_of: str | None, max_age_months: int) -> str:
 AS_OF_LABEL = "資料の時点"
 STATUS_LEAD = "【結論】"
 QUESTION_EMPTY = "質問を入力してください。"
+QUESTION_UNREADABLE = "質問に読み取れない文字が含まれています。文字を確かめて、もう一度入力してください。"
 
 
 def question_too_long(limit: int) -> str:
@@ -88,6 +89,7 @@ def slack_clarify_chosen(user: str, country: str) -> str:
 
 # --- web API and pages ---
 WEB_RATE_LIMITED = "短時間に多くの質問が送信されました。{seconds}秒ほど待ってから、もう一度お試しください。"
+WEB_BUSY = "前の質問にまだ回答しています。回答が表示されてから、もう一度お試しください。"
 WEB_OVERLOADED = "ただいま混み合っています。少し時間をおいて、もう一度お試しください。"
 WEB_NOT_READY = "ただいま準備中です（検索インデックスを読み込んでいます）。しばらくしてから再度お試しください。"
 WEB_READY = "回答できます。"
@@ -142,6 +144,7 @@ WIDGET_TEXTS = {
     "overloaded": "ただいま混み合っています。少し時間をおいて、もう一度お試しください。",
     "offline": "インターネットに接続されていないようです。接続を確認してから、もう一度お試しください。",
     "too_long": "質問が長すぎます。短くまとめて、もう一度お試しください。",
+    "counter": "{count} / {limit} 文字",
     "error": "回答を取得できませんでした。時間をおいて、もう一度お試しください。",
     "opens_new_tab": "（新しいタブで開きます）",
     "footer": "回答は資料からの自動抽出です。最終的な判断は所管機関にご確認ください。",

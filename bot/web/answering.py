@@ -5,10 +5,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot import texts
-from bot.errors import BadQuestion
+import anyio
+
 from bot.models import Answer, Audience, Turn
-from bot.web.errors import QuestionTooLong
+from bot.validation import check_question
 from bot.web.schemas import AskRequest, AskResponse, CitationOut
 from bot.web.state import WebState
 
@@ -30,25 +30,26 @@ class PreparedQuestion:
 
 
 def prepare(state: WebState, body: AskRequest, audience: Audience) -> PreparedQuestion:
-    """Check the question (422 empty, 413 too long) and open (or continue) its conversation."""
-    question = body.question.strip()
-    if not question:
-        raise BadQuestion("empty question", texts.QUESTION_EMPTY)
-    limit = state.settings.max_question_chars
-    if len(question) > limit:
-        raise QuestionTooLong(texts.question_too_long(limit))
+    """Check the question (before any slot is taken or stream started) and open (or continue) its conversation."""
+    question = check_question(body.question, state.settings.max_question_chars)
     conversation_id = state.conversations.open(body.conversation_id, audience)
     return PreparedQuestion(question, conversation_id, state.conversations.turns(conversation_id), audience)
 
 
 def ask_chain(services: "Services", prepared: PreparedQuestion) -> Answer:
-    """The blocking call; run it in a worker thread."""
+    """The blocking call; run it in a worker thread (see run_chain)."""
     return services.chain.ask(prepared.question, prepared.turns, prepared.audience)
 
 
 def stream_chain(services: "Services", prepared: PreparedQuestion) -> "AnswerStream":
     """The streaming call: iterate it (blocking) for text pieces, then read its `answer`."""
     return services.chain.stream(prepared.question, prepared.turns, prepared.audience)
+
+
+async def run_chain(state: WebState, services: "Services", prepared: PreparedQuestion) -> Answer:
+    """Answer in the bounded answer pool: on 2 cores, a few answers at a time finish sooner than many at once,
+    and /api/health and the feedback writes keep threads of their own."""
+    return await anyio.to_thread.run_sync(ask_chain, services, prepared, limiter=state.answer_pool)
 
 
 def finish(state: WebState, prepared: PreparedQuestion, answer: Answer) -> AskResponse:

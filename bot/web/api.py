@@ -13,7 +13,7 @@ from sse_starlette import EventSourceResponse
 
 from bot import texts
 from bot.models import Audience
-from bot.web.answering import ask_chain, finish, prepare, stream_chain, stream_pieces
+from bot.web.answering import finish, prepare, run_chain, stream_chain, stream_pieces
 from bot.web.errors import NotFound, describe
 from bot.web.schemas import (
     AskRequest,
@@ -32,10 +32,10 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api")
 
 _ERRORS = {
-    400: {"model": ErrorResponse, "description": "本文を読み取れない（JSON として不正な文字コードなど）"},
+    400: {"model": ErrorResponse, "description": "質問が空・長すぎる（NFKC 正規化後の文字数）・読み取れない文字を含む、または本文を読み取れない"},
     401: {"model": ErrorResponse, "description": "認証トークンが正しくない"},
-    413: {"model": ErrorResponse, "description": "質問が長すぎる"},
-    422: {"model": ErrorResponse, "description": "質問が空、または形式が正しくない"},
+    413: {"model": ErrorResponse, "description": "本文が大きすぎる（64 KB 超）"},
+    422: {"model": ErrorResponse, "description": "本文の形式が正しくない（JSON でない、question が文字列でないなど）"},
     429: {"model": ErrorResponse, "description": "送信回数の上限（Retry-After あり）"},
     503: {"model": ErrorResponse, "description": "準備中・混雑・インデックス不通（Retry-After あり）"},
 }
@@ -44,18 +44,19 @@ mode the model's tokens as they arrive), `replace` {text, notice} (the streamed 
 text and notice instead), `citations` [..], `done` (the same JSON as /api/ask), or `error` {status, code, message}."""
 
 
-@router.post("/ask", response_model=AskResponse, responses=_ERRORS, dependencies=[Depends(rate_limit)])
+@router.post("/ask", response_model=AskResponse, responses=_ERRORS)
 async def ask(
     body: AskRequest,
     state: WebState = Depends(get_state),
     services: "Services" = Depends(get_services),
     audience: Audience = Depends(get_audience),
+    client: str = Depends(rate_limit),
 ) -> AskResponse:
     prepared = prepare(state, body, audience)
-    with state.concurrency.slot():
+    with state.concurrency.slot(client):
         # shielded: the slot must stay taken while the worker thread runs, even if the client went away
         with anyio.CancelScope(shield=True):
-            answer = await anyio.to_thread.run_sync(ask_chain, services, prepared)
+            answer = await run_chain(state, services, prepared)
     return finish(state, prepared, answer)
 
 
@@ -63,18 +64,18 @@ async def ask(
     "/ask/stream",
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": _STREAM_DOC}, **_ERRORS},
-    dependencies=[Depends(rate_limit)],
 )
 async def ask_stream(
     body: AskRequest,
     state: WebState = Depends(get_state),
     services: "Services" = Depends(get_services),
     audience: Audience = Depends(get_audience),
+    client: str = Depends(rate_limit),
 ) -> EventSourceResponse:
     # checks and the concurrency slot come before the stream starts, so they are real HTTP statuses
     prepared = prepare(state, body, audience)
-    state.concurrency.acquire()
-    slot = _Slot(state)
+    state.concurrency.acquire(client)
+    slot = _Slot(state, client)
 
     async def events() -> AsyncIterator[dict]:
         try:
@@ -83,8 +84,8 @@ async def ask_stream(
             pieces = iter(answer_stream)
             try:
                 first = True
-                # the chain runs in its own thread; each next() waits there, so tokens go out as they arrive
-                while (piece := await anyio.to_thread.run_sync(next, pieces, None)) is not None:
+                # each next() runs in the bounded answer pool, so tokens go out as they arrive
+                while (piece := await anyio.to_thread.run_sync(next, pieces, None, limiter=state.answer_pool)) is not None:
                     if first:
                         yield _event("status", {"message": texts.WEB_STATUS_WRITING})
                         first = False
@@ -152,8 +153,9 @@ async def ready(state: WebState = Depends(get_state)):
 class _Slot:
     """A concurrency slot released exactly once, whichever of the stream's end or its disposal comes first."""
 
-    def __init__(self, state: WebState):
+    def __init__(self, state: WebState, client: str):
         self._state = state
+        self._client = client
         self._held = True
         self._lock = threading.Lock()  # the finalizer may run on another thread
 
@@ -161,7 +163,7 @@ class _Slot:
         with self._lock:
             held, self._held = self._held, False
         if held:
-            self._state.concurrency.release()
+            self._state.concurrency.release(self._client)
 
 
 def _event(name: str, data: object) -> dict:

@@ -41,19 +41,20 @@ class Overloaded(WebError):
         super().__init__(texts.WEB_OVERLOADED, {"Retry-After": str(retry_after)})
 
 
+class Busy(WebError):
+    """This client already has its share of answers in progress."""
+
+    status, code = 429, "busy"
+
+    def __init__(self, retry_after: int = 5):
+        super().__init__(texts.WEB_BUSY, {"Retry-After": str(retry_after)})
+
+
 class NotReady(WebError):
     status, code = 503, "not_ready"
 
     def __init__(self, retry_after: int = 10):
         super().__init__(texts.WEB_NOT_READY, {"Retry-After": str(retry_after)})
-
-
-class QuestionTooLong(WebError):
-    status, code = 413, "question_too_long"
-
-
-class BodyTooLarge(WebError):
-    status, code = 413, "body_too_large"
 
 
 class Unauthorized(WebError):
@@ -74,8 +75,8 @@ def describe(error: Exception) -> tuple[int, ErrorResponse, dict[str, str]]:
     if isinstance(error, IndexUnavailable):
         log.error("index unavailable: %s", error)
         return 503, ErrorResponse(code="index_unavailable", message=error.message_ja), {"Retry-After": "30"}
-    if isinstance(error, BadQuestion):
-        return 422, ErrorResponse(code="bad_question", message=error.message_ja), {}
+    if isinstance(error, BadQuestion):  # empty, too long or unreadable: one error, one status (bot/validation.py)
+        return 400, ErrorResponse(code=f"question_{error.reason}", message=error.message_ja), {}
     if isinstance(error, AssistantError):
         log.error("assistant error: %s", error)
         return 500, ErrorResponse(code="assistant_error", message=error.message_ja), {}

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Iterator
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import texts
-from bot.web.errors import BodyTooLarge, Overloaded, RateLimited
+from bot.web.errors import Busy, Overloaded, RateLimited
 from bot.web.schemas import ErrorResponse
 
 
@@ -56,35 +56,44 @@ class SlidingWindowRateLimiter:
 
 
 class ConcurrencyLimiter:
-    """Caps answers in progress; over the cap the request is refused at once rather than queued."""
+    """Caps answers in progress, overall and per client; over a cap the request is refused at once, not queued."""
 
-    def __init__(self, limit: int, retry_after: int = 5):
+    def __init__(self, limit: int, per_client: int = 0, retry_after: int = 5):
         self.limit = limit
+        self.per_client = per_client  # 0: no per-client cap
         self.retry_after = retry_after
         self._lock = threading.Lock()
         self._active = 0
+        self._by_client: dict[str, int] = {}
 
     @property
     def active(self) -> int:
         return self._active
 
-    def acquire(self) -> None:
+    def acquire(self, client: str = "") -> None:
         with self._lock:
+            held = self._by_client.get(client, 0)
+            if self.per_client > 0 and held >= self.per_client:
+                raise Busy(self.retry_after)
             if self._active >= self.limit:
                 raise Overloaded(self.retry_after)
             self._active += 1
+            self._by_client[client] = held + 1
 
-    def release(self) -> None:
+    def release(self, client: str = "") -> None:
         with self._lock:
             self._active = max(0, self._active - 1)
+            held = self._by_client.pop(client, 0) - 1
+            if held > 0:  # an idle client leaves nothing behind: the map holds only answers in progress
+                self._by_client[client] = held
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
-        self.acquire()
+    def slot(self, client: str = "") -> Iterator[None]:
+        self.acquire(client)
         try:
             yield
         finally:
-            self.release()
+            self.release(client)
 
 
 def client_key(peer: str | None, forwarded_for: str | None, trusted_proxy_hops: int) -> str:
@@ -102,33 +111,48 @@ def client_key(peer: str | None, forwarded_for: str | None, trusted_proxy_hops: 
 
 
 class BodySizeLimit:
-    """Pure ASGI middleware: refuse request bodies over `max_bytes` before they are read into memory."""
+    """Pure ASGI middleware: refuse request bodies over `max_bytes` before the app reads any of them.
 
-    def __init__(self, app: ASGIApp, max_bytes: int, paths: tuple[str, ...] = ("/api/",)):
+    Every path is capped except `exempt` ones, whose handler caps its own body (Slack's events carry a
+    larger limit and must be signature-checked over the raw bytes, see bot/slack/http.py). A body without
+    Content-Length (chunked) is read here, at most `max_bytes` + one chunk, then replayed to the app: the
+    refusal is then the same 413 as for a declared length, not a parse error from deep inside the app.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt: tuple[str, ...] = ("/slack/events",)):
         self.app = app
         self.max_bytes = max_bytes
-        self.paths = paths
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.paths):
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _refuse(scope, send)
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await _refuse(scope, send)
+                return
+            await self.app(scope, receive, send)  # the server never delivers more than the declared length
             return
+        messages = []
         received = 0
-
-        async def limited_receive():
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(texts.WEB_BODY_TOO_LARGE)
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                break  # the client went away: let the app see that
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                await _refuse(scope, send)
+                return
+            if not message.get("more_body", False):
+                break
 
-        await self.app(scope, limited_receive, send)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
 
 async def _refuse(scope: Scope, send: Send) -> None:

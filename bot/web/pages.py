@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot import texts
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
 TEXTS_MARKER = "/*@WIDGET_TEXTS@*/{}"
+CONFIG_MARKER = "/*@WIDGET_CONFIG@*/{}"
 ORIGIN_MARKER = "{{ORIGIN}}"
 _PLAIN_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Frame-Options": "DENY"}
@@ -58,9 +59,10 @@ async def source_page(
 
 
 @router.get("/widget.js", include_in_schema=False)
-async def widget_js() -> Response:
+async def widget_js(state: WebState = Depends(get_state)) -> Response:
+    settings = state.settings
     return Response(
-        widget_script(),
+        widget_script(settings.max_question_chars, settings.conversation_ttl_seconds),
         media_type="text/javascript; charset=utf-8",
         headers={
             "Cache-Control": "public, max-age=300",
@@ -71,8 +73,10 @@ async def widget_js() -> Response:
 
 
 @router.get("/demo", response_class=HTMLResponse, include_in_schema=False)
-async def demo(request: Request, state: WebState = Depends(get_state)) -> HTMLResponse:
-    origin = state.settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
+async def demo(state: WebState = Depends(get_state)) -> HTMLResponse:
+    # the configured public base URL, or this page's own origin (relative URLs): never the Host header, which
+    # the client chooses and a shared cache would then serve to everyone
+    origin = state.settings.public_base_url.rstrip("/")
     page = demo_template().replace(ORIGIN_MARKER, escape(origin, quote=True))
     return HTMLResponse(page, headers={"Content-Security-Policy": demo_csp(origin), "X-Frame-Options": "DENY"})
 
@@ -92,13 +96,18 @@ async def root() -> RedirectResponse:
     return RedirectResponse("/demo")
 
 
-@lru_cache(maxsize=1)
-def widget_script() -> str:
-    """widget.js with the UI strings of bot.texts filled in (ASCII-escaped: safe whatever the host page's charset)."""
+@lru_cache(maxsize=4)
+def widget_script(max_question_chars: int, conversation_ttl_seconds: int) -> str:
+    """widget.js with the UI strings of bot.texts and the server's limits filled in (ASCII-escaped: safe
+    whatever the host page's charset), so the widget never holds a copy of a limit that could drift."""
     source = (WIDGET_DIR / "widget.js").read_text(encoding="utf-8")
-    if TEXTS_MARKER not in source:
-        raise RuntimeError(f"widget.js lost its {TEXTS_MARKER} marker")
-    return source.replace(TEXTS_MARKER, json.dumps(texts.WIDGET_TEXTS, ensure_ascii=True))
+    for marker in (TEXTS_MARKER, CONFIG_MARKER):
+        if marker not in source:
+            raise RuntimeError(f"widget.js lost its {marker} marker")
+    config = {"max_question_chars": max_question_chars, "conversation_ttl_seconds": conversation_ttl_seconds}
+    return source.replace(TEXTS_MARKER, json.dumps(texts.WIDGET_TEXTS, ensure_ascii=True)).replace(
+        CONFIG_MARKER, json.dumps(config)
+    )
 
 
 @lru_cache(maxsize=1)
@@ -109,9 +118,10 @@ def demo_template() -> str:
 def demo_csp(origin: str) -> str:
     """As strict as a careful prefecture site might be (no inline script or style): the widget must work under it.
 
-    `origin` is where the snippet points (public_base_url behind a proxy); it is allowed besides 'self'.
+    `origin` is where the snippet points (public_base_url behind a proxy, empty: this origin); it is allowed
+    besides 'self'.
     """
-    # the origin may come from the Host header: only a plain scheme://host[:port] goes into the policy
+    # a misconfigured base URL must not open the policy: only a plain scheme://host[:port] goes into it
     allowed = f"'self' {origin}" if _PLAIN_ORIGIN.match(origin) else "'self'"
     return (
         f"default-src 'none'; script-src {allowed}; connect-src {allowed}; style-src 'self'; img-src 'self' data:; "

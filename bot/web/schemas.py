@@ -11,8 +11,8 @@ from bot.models import AnswerMode
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    # the length limit is checked by the endpoint, not here, so an over-long question gets 413, not 422
-    question: str = Field(description="質問（日本語または英語）")
+    # checked by bot/validation.py, not here: the limit counts the NFKC-normalized text and errors are one 400
+    question: str = Field(description="質問（日本語または英語）。NFKC 正規化後の文字数が上限以内であること")
     conversation_id: str | None = Field(default=None, description="前回の応答の conversation_id（続きの質問）")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import anyio
 from fastapi import Depends, Request
 
 from bot.conversations import ConversationStore
@@ -25,6 +26,7 @@ class WebState:
     feedback: FeedbackStore
     rate_limiter: SlidingWindowRateLimiter
     concurrency: ConcurrencyLimiter
+    answer_pool: anyio.CapacityLimiter  # the worker threads the chain runs in, apart from anyio's shared pool
     services: "Services | None" = None
     load_error: str | None = None  # why services could not be built, for the log and /api/ready
 
@@ -35,7 +37,8 @@ class WebState:
             conversations=ConversationStore(settings.max_conversations, settings.conversation_ttl_seconds),
             feedback=FeedbackStore(settings.feedback_db),
             rate_limiter=SlidingWindowRateLimiter(settings.rate_limit_per_minute, 60.0),
-            concurrency=ConcurrencyLimiter(settings.max_concurrent_requests),
+            concurrency=ConcurrencyLimiter(settings.max_concurrent_requests, settings.max_concurrent_per_client),
+            answer_pool=anyio.CapacityLimiter(max(1, settings.answer_workers)),
             services=services,
         )
 
@@ -54,7 +57,9 @@ def get_audience(request: Request, state: WebState = Depends(get_state)) -> Audi
     return resolve_audience(request.headers.get("authorization"), state.settings.coordinator_token)
 
 
-def rate_limit(request: Request, state: WebState = Depends(get_state)) -> None:
+def rate_limit(request: Request, state: WebState = Depends(get_state)) -> str:
+    """Count the request against its client's limit; returns the client key (for the per-client concurrency cap)."""
     peer = request.client.host if request.client else None
     key = client_key(peer, request.headers.get("x-forwarded-for"), state.settings.trusted_proxy_hops)
     state.rate_limiter.hit(key)
+    return key

@@ -10,6 +10,8 @@
   "use strict";
 
   var TEXTS = /*@WIDGET_TEXTS@*/{};
+  // the server's own limits (bot/settings.py), filled in like the texts: the widget holds no copy that could drift
+  var CONFIG = /*@WIDGET_CONFIG@*/{};
   // currentScript is null when a tag manager loads us oddly; then find our own tag by its file name
   var script = document.currentScript || document.querySelector("script[src$='/widget.js'][data-api]");
   if (!script || window.__exportAssistantWidget) return; // one widget per page, even if pasted twice
@@ -19,8 +21,11 @@
   var API = (script.getAttribute("data-api") || scriptOrigin).replace(/\/+$/, "");
   var TITLE = script.getAttribute("data-title") || TEXTS.title;
   var CONSULT_DOC = script.getAttribute("data-consult-doc") || "contact-export-consultation";
-  var STORAGE_KEY = "export-assistant:conversation:" + API;
+  var MAX_CHARS = CONFIG.max_question_chars;
+  // the server forgets a conversation after this long; so does the widget, and it clears what it shows with it
+  var IDLE_MS = CONFIG.conversation_ttl_seconds * 1000;
 
+  var PHONE = "(max-width: 480px)"; // where the panel is full-screen (CSS) and therefore modal (trapTab)
   var CSS = [
     ":host { all: initial !important; position: static !important; display: block !important; }",
     ".root { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; font-family: 'Noto Sans CJK JP',",
@@ -43,7 +48,7 @@
     "header button { border: 1px solid rgba(255,255,255,.7); background: transparent; color: #fff; border-radius: 6px;",
     "  padding: 4px 10px; cursor: pointer; font-size: 14px; }",
     "header .close { font-size: 20px; line-height: 1; padding: 4px 10px; }",
-    ".log { flex: 1; overflow-y: auto; padding: 12px; background: #f6f8fb; }",
+    ".log { position: relative; flex: 1; overflow-y: auto; padding: 12px; background: #f6f8fb; }",
     ".msg { margin: 0 0 12px; padding: 10px 12px; border-radius: 10px; max-width: 92%; overflow-wrap: anywhere; }",
     ".msg.user { margin-left: auto; background: #dce8f7; }",
     ".msg.bot { background: #fff; border: 1px solid #cfd8e3; }",
@@ -73,7 +78,10 @@
     "  border: 1px solid #e5a39c; font-size: 14px; }",
     ".error:empty { display: none; }",
     "form { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid #dde3ea; background: #fff; }",
-    "textarea { flex: 1; min-height: 44px; max-height: 120px; resize: vertical; border: 1px solid #6b7a8a;",
+    ".field { flex: 1; display: flex; flex-direction: column; min-width: 0; }",
+    ".counter { margin: 2px 0 0; font-size: 12px; text-align: right; color: #3f4a56; }",
+    ".counter.full { color: #8a1c12; font-weight: bold; }",
+    "textarea { width: 100%; min-height: 44px; max-height: 120px; resize: vertical; border: 1px solid #6b7a8a;",
     "  border-radius: 8px; padding: 8px 10px; font-size: 16px; background: #fff; color: #1a1a1a; }",
     ".send { border: 0; border-radius: 8px; padding: 0 16px; background: #0b5394; color: #fff; font-weight: bold;",
     "  cursor: pointer; min-width: 64px; }",
@@ -83,7 +91,7 @@
     "footer p { margin: 2px 0 0; }",
     ".sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;",
     "  clip: rect(0,0,0,0); white-space: nowrap; border: 0; }",
-    "@media (max-width: 480px) {",
+    "@media " + PHONE + " {",
     "  .root { right: 12px; bottom: 12px; }",
     "  .panel { right: 0; bottom: 0; top: 0; left: 0; width: 100vw; max-width: 100vw; height: 100vh; height: 100dvh;",
     "    max-height: none; border-radius: 0; border: 0; }",
@@ -124,13 +132,14 @@
     return typeof path === "string" && path.charAt(0) === "/" && path.charAt(1) !== "/" ? API + path : null;
   }
 
-  function getConversation() {
-    try { return sessionStorage.getItem(STORAGE_KEY); } catch (e) { return null; }
-  }
+  // The conversation lives in this page only: after a reload the history is gone from the screen, so the id
+  // that would make the server read follow-ups against it must be gone too (what is shown and sent agree).
+  var conversationId = null;
+  var lastAnswerAt = 0;
+  function getConversation() { return conversationId; }
   function setConversation(id) {
-    try {
-      if (id) sessionStorage.setItem(STORAGE_KEY, id); else sessionStorage.removeItem(STORAGE_KEY);
-    } catch (e) { /* storage disabled: the conversation just does not survive a reload */ }
+    conversationId = id || null;
+    lastAnswerAt = Date.now();
   }
 
   // --- DOM ---
@@ -153,10 +162,13 @@
   var newButton = el("button", { type: "button", "class": "new", text: TEXTS.new_conversation });
   var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-label": TITLE, tabindex: "0" });
   var errorBox = el("div", { "class": "error", role: "alert" });
-  var input = el("textarea", { id: "ea-input", rows: "2", placeholder: TEXTS.placeholder, maxlength: "2000" });
+  var input = el("textarea", { id: "ea-input", rows: "2", placeholder: TEXTS.placeholder,
+    maxlength: String(MAX_CHARS), "aria-describedby": "ea-counter" });
+  var counter = el("p", { id: "ea-counter", "class": "counter" });
   var sendButton = el("button", { type: "submit", "class": "send", text: TEXTS.send });
   var form = el("form", { "aria-label": TEXTS.input_label }, [
-    el("label", { "for": "ea-input", "class": "sr-only", text: TEXTS.input_label }), input, sendButton
+    el("label", { "for": "ea-input", "class": "sr-only", text: TEXTS.input_label }),
+    el("div", { "class": "field" }, [input, counter]), sendButton
   ]);
   var consultLink = el("a", { href: sourceUrl("/sources/" + encodeURIComponent(CONSULT_DOC)), target: "_blank",
     rel: "noopener", text: TEXTS.consult });
@@ -185,7 +197,38 @@
     ]));
   }
 
+  function updateCounter() {
+    var count = input.value.length;
+    counter.textContent = TEXTS.counter.replace("{count}", count).replace("{limit}", MAX_CHARS);
+    counter.className = count >= MAX_CHARS ? "counter full" : "counter";
+  }
+
+  function startOver() {
+    setConversation(null);
+    log.textContent = "";
+    showError("");
+    greet();
+  }
+
+  function isFullScreen() {
+    return window.matchMedia(PHONE).matches;
+  }
+
+  // on a phone the panel covers the page: Tab and Shift+Tab cycle inside it instead of wandering behind it
+  function trapTab(event) {
+    if (event.key !== "Tab" || panel.hidden || !isFullScreen()) return;
+    var focusable = Array.prototype.filter.call(
+      panel.querySelectorAll("button:not([disabled]), textarea, a[href], [tabindex='0']"),
+      function (node) { return node.getClientRects().length > 0; });
+    if (!focusable.length) return;
+    var first = focusable[0], last = focusable[focusable.length - 1];
+    var active = shadow.activeElement;
+    if (event.shiftKey && (active === first || !panel.contains(active))) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && (active === last || !panel.contains(active))) { event.preventDefault(); first.focus(); }
+  }
+
   function open() {
+    panel.setAttribute("aria-modal", isFullScreen() ? "true" : "false");
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
@@ -203,8 +246,17 @@
     errorBox.textContent = message || "";
   }
 
+  // Keep the start of the newest answer in view (its first line is the conclusion): with its question above it
+  // when both fit, else from its own first line. The end of a long answer is a scroll away, not its start.
   function scrollDown() {
-    log.scrollTop = log.scrollHeight;
+    var answer = log.lastElementChild;
+    if (!answer) return;
+    var question = answer.previousElementSibling;
+    var target = answer.offsetTop;
+    if (question && answer.offsetTop + answer.offsetHeight - question.offsetTop <= log.clientHeight) {
+      target = question.offsetTop;
+    }
+    log.scrollTop = Math.max(0, target - 8);
   }
 
   // "...[1] ... [2]" -> text with the markers as superscript links to the cited source sections
@@ -345,9 +397,11 @@
     if (!question || busy) return false;
     showError("");
     if (navigator.onLine === false) { showError(TEXTS.offline); return false; }
-    log.appendChild(el("div", { "class": "msg user" }, [
+    if (conversationId && Date.now() - lastAnswerAt > IDLE_MS) startOver();
+    var asked = el("div", { "class": "msg user" }, [
       el("span", { "class": "who sr-only", text: TEXTS.you }), el("p", { "class": "text", text: question })
-    ]));
+    ]);
+    log.appendChild(asked);
     var status = el("p", { "class": "status", text: TEXTS.thinking });
     var textNode = el("p", { "class": "text answer-text" });
     var bubble = el("div", { "class": "msg bot answer" }, [el("span", { "class": "who sr-only", text: TEXTS.assistant }), status, textNode]);
@@ -356,9 +410,16 @@
     setBusy(true);
     var streamed = "";
     var finished = false;
+    var failed = false;
 
+    // Nothing typed is lost: the question leaves the log (it was not answered) and goes back into an empty box.
     function fail(message) {
-      if (bubble.parentNode && !streamed) bubble.parentNode.removeChild(bubble);
+      failed = true;
+      if (bubble.parentNode && !streamed) {
+        bubble.parentNode.removeChild(bubble);
+        if (asked.parentNode) asked.parentNode.removeChild(asked);
+      }
+      if (!input.value) { input.value = question; updateCounter(); }
       showError(message);
     }
 
@@ -404,6 +465,8 @@
       fail(navigator.onLine === false ? TEXTS.offline : TEXTS.error);
     }).then(function () {
       setBusy(false);
+      // the box empties only once the answer is in, and only if it still holds what was sent
+      if (finished && !failed && input.value.trim() === question) { input.value = ""; updateCounter(); }
     });
     return true;
   }
@@ -412,15 +475,14 @@
   launcher.addEventListener("click", open);
   closeButton.addEventListener("click", close);
   newButton.addEventListener("click", function () {
-    setConversation(null);
-    log.textContent = "";
-    showError("");
-    greet();
+    startOver();
     input.focus();
   });
   root.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !panel.hidden) { event.preventDefault(); close(); }
+    trapTab(event);
   });
+  input.addEventListener("input", updateCounter);
   input.addEventListener("keydown", function (event) {
     // Enter while an IME is composing kana confirms the conversion; it must never send
     if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
@@ -432,11 +494,11 @@
   window.addEventListener("online", function () { if (errorBox.textContent === TEXTS.offline) showError(""); });
 
   function submit() {
-    // the text stays in the box when it could not be sent (busy, offline), so nothing typed is lost
-    if (ask(input.value)) input.value = "";
+    ask(input.value); // the box keeps the text until the answer is in (see ask)
   }
 
   greet();
+  updateCounter();
   // pasted into <head> without defer, the body does not exist yet
   if (document.body) document.body.appendChild(host);
   else document.addEventListener("DOMContentLoaded", function () { document.body.appendChild(host); });

@@ -8,8 +8,10 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from bot import texts
 from bot.conversations import is_conversation_id
 from bot.feedback import FeedbackStore
+from bot.web.app import MAX_BODY_BYTES
 
 OYSTER = "カキは香港に輸出できますか"
 
@@ -97,6 +99,15 @@ def test_feedback_is_stored_with_the_question_and_answer(client: TestClient):
     assert entry.answer_text == answer["text"]
 
 
+def test_a_second_rating_of_an_answer_replaces_the_first(client: TestClient):
+    answer = client.post("/api/ask", json={"question": "カキは香港に輸出できますか"}).json()
+    for rating in ("up", "down", "down"):
+        assert client.post("/api/feedback", json={"answer_id": answer["answer_id"], "rating": rating}).status_code == 200
+    settings = client.app.state.web.settings
+    entries = FeedbackStore(settings.feedback_db).entries(answer["answer_id"])
+    assert [e.rating for e in entries] == ["down"]
+
+
 def test_feedback_on_an_answer_never_given_is_404(client: TestClient):
     response = client.post("/api/feedback", json={"answer_id": "0" * 32, "rating": "up"})
     assert response.status_code == 404
@@ -110,28 +121,67 @@ def test_bad_feedback_is_422_in_japanese(client: TestClient, payload):
     assert response.json() == {"code": "invalid_request", "message": "送信された内容の形式が正しくありません。"}
 
 
-def test_empty_question_is_422_in_japanese(client: TestClient):
-    for question in ("", "   \n "):
+def test_empty_question_is_400_in_japanese(client: TestClient):
+    for question in ("", "   \n ", "\u3000"):  # a full-width space is blank once normalized
         response = client.post("/api/ask", json={"question": question})
-        assert response.status_code == 422
-        assert response.json() == {"code": "bad_question", "message": "質問を入力してください。"}
+        assert response.status_code == 400
+        assert response.json() == {"code": "question_empty", "message": "質問を入力してください。"}
 
 
-def test_question_length_limit_is_413_in_japanese_and_the_limit_itself_passes(make_app):
+def test_question_length_limit_is_400_in_japanese_and_the_limit_itself_passes(make_app):
     with TestClient(make_app(max_question_chars=30)) as client:
         too_long = client.post("/api/ask", json={"question": "香港" * 15 + "？"})
-        assert too_long.status_code == 413
+        assert too_long.status_code == 400
         assert too_long.json() == {"code": "question_too_long", "message": "質問が長すぎます。30文字以内でお願いします。"}
         streamed = client.post("/api/ask/stream", json={"question": "あ" * 31})
-        assert streamed.status_code == 413
+        assert streamed.status_code == 400
         at_limit = client.post("/api/ask", json={"question": "カキは香港に輸出できますか" + "？" * 17})
         assert at_limit.status_code == 200
+
+
+def test_the_limit_counts_the_normalized_question(make_app):
+    # U+FDFA is one character that NFKC turns into 18: 2 of them are 36 characters of work, over a limit of 30
+    with TestClient(make_app(max_question_chars=30)) as client:
+        response = client.post("/api/ask", json={"question": "\ufdfa" * 2})
+        assert response.status_code == 400 and response.json()["code"] == "question_too_long"
+        # and the other way round: half-width kana that NFKC joins (ｶﾞ → ガ) count once
+        assert client.post("/api/ask", json={"question": "ｶﾞ" * 20}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/ask/stream"])
+def test_a_lone_surrogate_is_400_in_japanese_not_an_outage(client: TestClient, path, caplog):
+    body = '{"question": "\\ud800いちごを台湾に輸出するには？"}'  # valid JSON; no UTF-8 encoder can write it
+    with caplog.at_level("INFO"):
+        response = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {"code": "question_unreadable", "message": texts.QUESTION_UNREADABLE}
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
 
 
 def test_oversized_body_is_refused_before_parsing(client: TestClient):
     response = client.post("/api/ask", content=json.dumps({"question": "あ" * 100000}), headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json()["code"] == "body_too_large"
+
+
+def test_every_body_is_capped_not_only_the_api(client: TestClient):
+    big = b"x" * (MAX_BODY_BYTES + 1)
+    for path in ("/demo", "/sources/oyster-hongkong", "/no-such-page"):
+        response = client.post(path, content=big)
+        assert response.status_code == 413 and response.json()["code"] == "body_too_large"
+
+
+def test_a_chunked_body_over_the_cap_is_413_like_a_declared_one(client: TestClient):
+    def chunks():
+        for _ in range(MAX_BODY_BYTES // 1024 + 2):
+            yield b" " * 1024
+
+    response = client.post("/api/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413 and response.json()["code"] == "body_too_large"
+    small = client.post("/api/ask", content=iter([b'{"question": ', '"カキは香港に輸出できますか"}'.encode()]),
+                        headers={"content-type": "application/json"})
+    assert small.status_code == 200  # a chunked body under the cap is replayed to the app whole
 
 
 @pytest.mark.parametrize("body", ["{not json", "[]", '{"question": 12}', '{"conversation_id": "x"}'])
@@ -219,3 +269,21 @@ def test_with_slack_settings_the_events_endpoint_is_mounted_and_health_says_on(w
         assert client.get("/api/health").json()["slack"] == "on"
         unsigned = client.post("/slack/events", json={"type": "url_verification", "challenge": "x"})
         assert unsigned.status_code == 401  # mounted, and Bolt checks Slack's signature
+
+
+def test_worst_case_questions_are_refused_on_a_real_server_before_any_work(live_server):
+    import httpx
+
+    services = live_server.app.state.web.services
+    cached_before = len(services.embedder._cache._entries)
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        amplified = http.post("/api/ask", json={"question": "\ufdfa" * 500})  # 500 characters, 9,000 after NFKC
+        surrogate = http.post(
+            "/api/ask", content=b'{"question": "\\ud800\xe3\x81\x84\xe3\x81\xa1\xe3\x81\x94"}',
+            headers={"content-type": "application/json"},
+        )
+        assert http.get("/api/health").status_code == 200
+    assert amplified.status_code == 400 and amplified.json()["code"] == "question_too_long"
+    assert surrogate.status_code == 400 and surrogate.json()["code"] == "question_unreadable"
+    # refused before the chain: nothing was embedded for either
+    assert len(services.embedder._cache._entries) == cached_before

@@ -1,6 +1,7 @@
 """A real headless Chromium drives the widget on /demo against a real uvicorn on loopback."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -84,6 +85,17 @@ CONTRAST_JS = """
 """
 
 
+def record_asks(page) -> list:
+    """Every /api/ask/stream request the widget sends, in order."""
+    requests: list = []
+    page.on("request", lambda request: request.url.endswith("/api/ask/stream") and requests.append(request))
+    return requests
+
+
+def sent_bodies(requests) -> list[dict]:
+    return [json.loads(request.post_data) for request in requests]
+
+
 def ask_and_wait(page, question: str):
     page.get_by_role("textbox", name=T["input_label"]).fill(question)
     page.get_by_role("textbox", name=T["input_label"]).press("Enter")
@@ -94,6 +106,7 @@ def ask_and_wait(page, question: str):
 
 def test_desktop_ask_stream_cite_and_open_the_source(browser, live_server, screenshots):
     context, page, problems = open_demo(browser, live_server.url, 1280, 800)
+    page_requests = record_asks(page)
     launcher = page.get_by_role("button", name=T["open"])
     # the host page's hostile CSS (serif, yellow dashed buttons) does not reach into the widget
     style = launcher.evaluate("b => { const s = getComputedStyle(b); return [s.fontFamily, s.backgroundColor, s.borderTopStyle] }")
@@ -124,8 +137,7 @@ def test_desktop_ask_stream_cite_and_open_the_source(browser, live_server, scree
     href = source_link.get_attribute("href")
     assert href.startswith(f"{live_server.url}/sources/oyster-hongkong#")
     assert source_link.get_attribute("target") == "_blank"
-    conversation = page.evaluate("() => Object.entries(sessionStorage).find(([k]) => k.startsWith('export-assistant'))[1]")
-    assert len(conversation) == 32
+    assert sent_bodies(page_requests)[-1]["conversation_id"] is None  # a first question starts a conversation
     page.screenshot(path=str(screenshots / "desktop-3-answer.png"))
     contrasts = page.evaluate(CONTRAST_JS)
     assert len(contrasts) > 10
@@ -145,10 +157,11 @@ def test_desktop_ask_stream_cite_and_open_the_source(browser, live_server, scree
     assert "香港" in source.locator("h1").inner_text()
     source.screenshot(path=str(screenshots / "desktop-4-source.png"), full_page=True)
 
-    # follow-up in the same conversation (kept in sessionStorage)
+    # follow-up in the same conversation (kept by the page)
     follow = ask_and_wait(page, "いちごを台湾に輸出するときの注意点は？")
     assert follow.locator(".sources a").count() >= 1
-    assert page.evaluate("() => Object.entries(sessionStorage).find(([k]) => k.startsWith('export-assistant'))[1]") == conversation
+    conversation = sent_bodies(page_requests)[-1]["conversation_id"]
+    assert len(conversation) == 32 and live_server.app.state.web.conversations.turns(conversation)
 
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
@@ -286,4 +299,123 @@ def test_a_destination_less_rule_question_offers_countries_and_a_click_answers(b
     assert "韓国" in answer.locator(".answer-text").inner_text()
     assert answer.locator(".sources a").first.get_attribute("href").startswith(f"{clarify_server.url}/sources/oyster-korea#")
     assert problems == []
+    context.close()
+
+
+def box_of(page):
+    return page.get_by_role("textbox", name=T["input_label"])
+
+
+def test_what_was_typed_stays_on_every_error(browser, make_app, screenshots):
+    server = start_server(make_app(rate_limit_per_minute=3, max_question_chars=30))
+    try:
+        context, page, _ = open_demo(browser, server.url, 1024, 768)
+        page.get_by_role("button", name=T["open"]).click()
+        box, alert = box_of(page), page.get_by_role("alert")
+        # 400: two characters in the box, 36 once normalized (over the server's 30)
+        box.fill("\ufdfa\ufdfa")
+        box.press("Enter")
+        alert.filter(has_text="30文字以内").wait_for(timeout=30000)
+        assert box.input_value() == "\ufdfa\ufdfa" and page.locator(".msg.user").count() == 0
+        # 503: every answer slot taken
+        limiter = server.app.state.web.concurrency
+        held = [f"visitor-{n}" for n in range(limiter.limit)]  # other visitors' answers in progress
+        for visitor in held:
+            limiter.acquire(visitor)
+        try:
+            box.fill("混雑時の質問")
+            box.press("Enter")
+            alert.filter(has_text=texts.WEB_OVERLOADED).wait_for(timeout=30000)
+            assert box.input_value() == "混雑時の質問" and page.locator(".msg.user").count() == 0
+        finally:
+            for visitor in held:
+                limiter.release(visitor)
+        # network failure after sending (not the offline shortcut)
+        page.route("**/api/ask/stream", lambda route: route.abort())
+        box.fill("切断される質問")
+        box.press("Enter")
+        alert.filter(has_text=T["error"]).wait_for(timeout=30000)
+        assert box.input_value() == "切断される質問"
+        page.unroute("**/api/ask/stream")
+        # 429: the three allowed requests are the 400, the 503 and this answer (the aborted one never arrived)
+        box.fill(QUESTION)
+        box.press("Enter")
+        page.locator(".msg.answer .sources a").first.wait_for(state="visible", timeout=60000)
+        assert box.input_value() == ""  # answered: now the box empties
+        box.fill("もう一度")
+        box.press("Enter")
+        alert.filter(has_text="秒ほど待って").wait_for(timeout=30000)
+        assert box.input_value() == "もう一度"
+        assert page.locator(".msg.user").count() == 1  # only the answered question stays in the log
+        page.screenshot(path=str(screenshots / "desktop-7-kept-after-429.png"))
+        context.close()
+    finally:
+        server.stop()
+
+
+def test_input_is_limited_to_the_server_limit_with_a_visible_counter(browser, make_app):
+    server = start_server(make_app(max_question_chars=40))
+    try:
+        context, page, _ = open_demo(browser, server.url, 1024, 768)
+        page.get_by_role("button", name=T["open"]).click()
+        box = box_of(page)
+        assert box.get_attribute("maxlength") == "40"
+        counter = page.locator("#ea-counter")
+        assert counter.is_visible() and counter.inner_text() == T["counter"].format(count=0, limit=40)
+        box.press_sequentially("あ" * 45)  # typing stops at the limit
+        assert box.input_value() == "あ" * 40
+        assert counter.inner_text() == T["counter"].format(count=40, limit=40)
+        assert "full" in counter.get_attribute("class")
+        context.close()
+    finally:
+        server.stop()
+
+
+def test_a_long_answer_is_shown_from_its_start(browser, live_server, screenshots):
+    context, page, _ = open_demo(browser, live_server.url, 375, 520)
+    page.get_by_role("button", name=T["open"]).click()
+    for question in (QUESTION, "いちごを台湾に輸出するときの注意点は？"):
+        answer = ask_and_wait(page, question)
+    box = answer.evaluate("a => { const log = a.closest('.log').getBoundingClientRect(); const t = a.querySelector('.answer-text')"
+                          ".getBoundingClientRect(); return [log.top, log.bottom, t.top, a.getBoundingClientRect().height] }")
+    log_top, log_bottom, text_top, answer_height = box
+    assert answer_height > log_bottom - log_top  # the answer is taller than the view: the test means something
+    assert log_top <= text_top < log_bottom  # its first line is on screen
+    page.screenshot(path=str(screenshots / "phone-3-answer-start.png"))
+    context.close()
+
+
+def test_a_reload_or_a_long_pause_starts_a_new_conversation(browser, make_app):
+    server = start_server(make_app(conversation_ttl_seconds=3))
+    try:
+        context, page, _ = open_demo(browser, server.url, 1024, 768)
+        asks = record_asks(page)
+        page.get_by_role("button", name=T["open"]).click()
+        ask_and_wait(page, QUESTION)
+        ask_and_wait(page, "いちごを台湾に輸出するときの注意点は？")
+        first_id = sent_bodies(asks)[1]["conversation_id"]  # within the conversation, the id is sent
+        assert first_id and server.app.state.web.conversations.turns(first_id)
+        page.wait_for_timeout(3500)  # longer than the server keeps the conversation
+        ask_and_wait(page, QUESTION)
+        assert sent_bodies(asks)[2]["conversation_id"] is None
+        assert page.locator(".msg.user").count() == 1  # the old history left the screen with the id
+        page.reload()
+        page.get_by_role("button", name=T["open"]).click()
+        assert page.locator(".msg.user").count() == 0
+        ask_and_wait(page, QUESTION)
+        assert sent_bodies(asks)[3]["conversation_id"] is None
+        context.close()
+    finally:
+        server.stop()
+
+
+def test_tab_stays_inside_the_full_screen_dialog_on_a_phone(browser, live_server):
+    context, page, _ = open_demo(browser, live_server.url, 375, 740)
+    page.get_by_role("button", name=T["open"]).click()
+    assert page.get_by_role("dialog").get_attribute("aria-modal") == "true"
+    inside = "() => { const h = document.activeElement; const a = h && h.shadowRoot && h.shadowRoot.activeElement;" \
+             " return !!a && !!a.closest('.panel') }"
+    for key in ["Tab"] * 15 + ["Shift+Tab"] * 15:
+        page.keyboard.press(key)
+        assert page.evaluate(inside), key
     context.close()

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.web.errors import Overloaded, RateLimited
+from bot import texts
+from bot.web.errors import Busy, Overloaded, RateLimited
 from bot.web.limits import ConcurrencyLimiter, SlidingWindowRateLimiter, client_key
 
 
@@ -62,6 +63,22 @@ def test_concurrency_limiter_refuses_over_the_cap_and_frees_slots():
         with limiter.slot():
             1 / 0
     assert limiter.active == 0
+
+
+def test_one_client_cannot_take_every_slot():
+    limiter = ConcurrencyLimiter(4, per_client=2)
+    limiter.acquire("attacker")
+    limiter.acquire("attacker")
+    with pytest.raises(Busy) as refused:
+        limiter.acquire("attacker")
+    assert refused.value.status == 429 and refused.value.headers == {"Retry-After": "5"}
+    with limiter.slot("visitor"):  # everyone else still gets in
+        assert limiter.active == 3
+    limiter.release("attacker")
+    limiter.acquire("attacker")  # a slot given back can be taken again
+    limiter.release("attacker")
+    limiter.release("attacker")
+    assert limiter.active == 0 and limiter._by_client == {}  # idle clients leave nothing behind
 
 
 @pytest.mark.parametrize("peer, forwarded, hops, expected", [
@@ -124,6 +141,22 @@ def test_over_the_concurrency_cap_is_503_with_retry_after(make_app):
         limiter.release()
 
 
+def test_a_client_with_its_share_in_progress_gets_429_busy_on_both_endpoints(make_app):
+    app = make_app(max_concurrent_per_client=1)
+    limiter = app.state.web.concurrency
+    with TestClient(app) as client:
+        limiter.acquire("testclient")  # this client's one answer in progress (TestClient's peer address)
+        try:
+            for path in ("/api/ask", "/api/ask/stream"):
+                response = client.post(path, json={"question": "カキは香港に輸出できますか"})
+                assert response.status_code == 429 and response.headers["retry-after"] == "5"
+                assert response.json() == {"code": "busy", "message": texts.WEB_BUSY}
+        finally:
+            limiter.release("testclient")
+        assert client.post("/api/ask", json={"question": "カキは香港に輸出できますか"}).status_code == 200
+        assert limiter.active == 0
+
+
 def test_concurrency_cap_holds_under_real_parallel_requests(make_app):
     """Many simultaneous requests against a real server with a cap of 1: some are refused, none fail otherwise."""
     import concurrent.futures
@@ -132,7 +165,7 @@ def test_concurrency_cap_holds_under_real_parallel_requests(make_app):
 
     from tests.bot.web.conftest import start_server
 
-    server = start_server(make_app(max_concurrent_requests=1))
+    server = start_server(make_app(max_concurrent_requests=1, max_concurrent_per_client=100))
     try:
         def ask(_):
             with httpx.Client(base_url=server.url, timeout=60) as http:

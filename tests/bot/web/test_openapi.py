@@ -1,10 +1,13 @@
 """schemathesis against /openapi.json of the real app (in-process ASGI): no 5xx, and responses as documented."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -41,4 +44,32 @@ def test_the_contract_names_every_body(make_app):
     assert {"AskRequest", "AskResponse", "CitationOut", "FeedbackRequest", "FeedbackResponse", "HealthResponse",
             "ReadyResponse", "ErrorResponse"} <= models
     ask = document["paths"]["/api/ask"]["post"]["responses"]
-    assert {"200", "401", "413", "422", "429", "503"} <= set(ask)
+    assert {"200", "400", "401", "413", "422", "429", "503"} <= set(ask)
+
+
+# schemathesis writes valid UTF-8 only; JSON can also carry lone surrogates (\ud800), which no encoder can write out
+unencodable = st.builds(
+    lambda head, surrogate, tail: head + surrogate + tail,
+    st.text(max_size=8), st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), st.text(max_size=8),
+)
+
+
+@pytest.mark.parametrize("path, field", [
+    ("/api/ask", "question"), ("/api/ask/stream", "question"), ("/api/ask", "conversation_id"),
+    ("/api/feedback", "answer_id"), ("/api/feedback", "comment"),
+])
+def test_unencodable_strings_in_any_field_never_get_a_server_error(make_app, path, field):
+    with TestClient(make_app()) as client:
+        answer_id = client.post("/api/ask", json={"question": "カキは香港に輸出できますか"}).json()["answer_id"]
+        base = {"question": "カキは香港に輸出できますか"} if path.startswith("/api/ask") else {"answer_id": answer_id, "rating": "up"}
+
+        @given(text=unencodable)
+        @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def check(text):
+            body = json.dumps({**base, field: text})  # ASCII: the surrogate travels as a \\udXXX escape
+            response = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert response.status_code < 500, (response.status_code, response.text[:200])
+            if response.status_code != 200:
+                assert response.json()["message"]  # a Japanese message, not a stack trace
+
+        check()

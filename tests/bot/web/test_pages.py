@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from bot import texts
-from bot.web.pages import TEXTS_MARKER, WIDGET_DIR
+from bot.web.pages import CONFIG_MARKER, TEXTS_MARKER, WIDGET_DIR
 from tests.bot.web.conftest import COORDINATOR_TOKEN
 
 
@@ -22,6 +22,14 @@ def test_widget_js_is_served_with_the_texts_filled_in(client: TestClient):
     assert "担当窓口に相談する" == json.loads(match.group(1))["consult"]
 
 
+def test_widget_js_carries_the_servers_own_limits(make_app):
+    with TestClient(make_app(max_question_chars=123, conversation_ttl_seconds=45)) as client:
+        body = client.get("/widget.js").text
+    assert CONFIG_MARKER not in body
+    config = json.loads(re.search(r"var CONFIG = (\{.*?\});\n", body).group(1))
+    assert config == {"max_question_chars": 123, "conversation_ttl_seconds": 45}
+
+
 def test_widget_needs_nothing_from_other_hosts_and_holds_no_secret(client: TestClient):
     body = client.get("/widget.js").text
     allowed = body.replace("https://HOST", "").replace("http://www.w3.org/2000/svg", "")  # comment, SVG namespace
@@ -32,13 +40,22 @@ def test_widget_needs_nothing_from_other_hosts_and_holds_no_secret(client: TestC
 
 
 def test_demo_embeds_the_widget_with_the_one_line_snippet(client: TestClient):
-    page = client.get("/demo")
+    # a forged Host header changes nothing: without a configured base URL the page points at its own origin
+    page = client.get("/demo", headers={"host": "evil.example:8080"})
     assert page.status_code == 200
-    origin = str(client.base_url).rstrip("/")
-    assert f'<script src="{origin}/widget.js" data-api="{origin}" data-title="輸出相談アシスタント" defer></script>' in page.text
+    assert '<script src="/widget.js" data-api="" data-title="輸出相談アシスタント" defer></script>' in page.text
+    assert "evil.example" not in page.text and "evil.example" not in page.headers["content-security-policy"]
     assert "{{ORIGIN}}" not in page.text
     assert client.get("/demo.css").headers["content-type"].startswith("text/css")
     assert client.get("/", follow_redirects=False).headers["location"] == "/demo"
+
+
+def test_demo_uses_the_configured_public_base_url_never_the_host_header(make_app):
+    with TestClient(make_app(public_base_url="https://assist.example.jp/")) as client:
+        page = client.get("/demo", headers={"host": "evil.example:8080"})
+    snippet = '<script src="https://assist.example.jp/widget.js" data-api="https://assist.example.jp" data-title="輸出相談アシスタント" defer>'
+    assert snippet in page.text and "evil.example" not in page.text
+    assert "script-src 'self' https://assist.example.jp;" in page.headers["content-security-policy"]
 
 
 def test_widget_source_keeps_all_japanese_in_bot_texts():
