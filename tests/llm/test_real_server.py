@@ -52,7 +52,7 @@ def test_the_base_models_answers_fail_the_content_rules_even_without_the_cap(llm
     from bot.answer_check import check_answer
     from bot.query import analyze
 
-    services = _services(llm_settings(llm_max_tokens=64))
+    services = _services(llm_settings(llm_max_tokens=64, llm_timeout_seconds=180.0))
     answerer = services.chain.llm
     reasons = []
     for question in QUESTIONS:
