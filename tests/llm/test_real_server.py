@@ -44,6 +44,28 @@ def test_the_length_cap_holds_and_a_capped_answer_is_rejected(llm_settings, capl
     assert any("finish_reason=length" in r.getMessage() for r in caplog.records)
 
 
+QUESTIONS = ["いちごを台湾に輸出するには何が必要？", OYSTER, "輸出の相談はどこにすればいい？"]
+
+
+def test_the_base_models_answers_fail_the_content_rules_even_without_the_cap(llm_settings):
+    """The base model never stops by itself, so the cap rejects it first; the other rules must catch it too."""
+    from bot.answer_check import check_answer
+    from bot.query import analyze
+
+    services = _services(llm_settings(llm_max_tokens=64, llm_timeout_seconds=180.0))
+    answerer = services.chain.llm
+    reasons = []
+    for question in QUESTIONS:
+        analysis = analyze(question)
+        context = answerer.context_hits(services.chain.retriever.search(analysis, k=8), None)
+        completion = answerer._complete(answerer.prompt(analysis, context))
+        verdict = check_answer(completion.text.strip(), [h.chunk.text for h in context], question=analysis.normalized,
+                               prompt_lines=answerer._answer_lines, finish_reason=None)
+        reasons.append(verdict.reason)
+        assert not verdict.ok, f"the base model's answer to {question!r} passed: {completion.text!r}"
+    print(reasons)
+
+
 def test_a_timeout_falls_back_to_the_extractive_answer(llm_settings):
     services = _services(llm_settings(llm_timeout_seconds=0.5))
     answer = services.chain.ask(OYSTER)
