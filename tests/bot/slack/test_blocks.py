@@ -143,7 +143,8 @@ def test_a_click_on_a_long_answer_stays_small(tmp_path):
     payload = {"type": "block_actions", "message": {"text": clicked.text, "blocks": clicked.blocks},
                "actions": [clicked.blocks[-1]["elements"][0]]}
     assert len(urlencode({"payload": json.dumps(payload, ensure_ascii=False)})) < 64 * 1024
-    assert [b["type"] for b in clicked.blocks] == ["actions"]  # the buttons sit alone after a long answer
+    # the buttons (feedback, then consult) sit alone after a long answer
+    assert [b["type"] for b in clicked.blocks] == ["context_actions", "actions"]
     # nothing of the answer is lost by moving the buttons
     blocks = [b for m in messages for b in m.blocks]
     divider = next(i for i, b in enumerate(blocks) if b["type"] == "divider")

@@ -36,7 +36,7 @@ def test_wrong_secret_is_rejected_and_nothing_is_posted(slack, slack_double):
     # a valid request afterwards is answered; the rejected ones never reached a listener
     slack.event(event)
     slack_double.wait_for("chat.postMessage", channel=PUBLIC_CHANNEL, thread_ts=event["ts"])
-    assert len(slack_double.calls_to("reactions.add", timestamp=event["ts"])) == 1
+    assert len(slack_double.calls_to("assistant.threads.setStatus", thread_ts=event["ts"])) == 1
 
 
 def test_unsigned_or_tampered_requests_are_rejected(slack, slack_server):
