@@ -216,4 +216,5 @@ def custom_slack(slack_settings: Settings, slack_services: Any, double: SlackDou
         sender = SlackSender(running.url, double)
         # event ids of their own, so this server's dedupe never meets another test's ids
         sender._event_ids = iter(range(int(time.time() * 1000) % 10**9, 10**10))
+        sender.parts = running.app.state.slack_bolt_app._export_parts  # type: ignore[attr-defined]
         yield sender
