@@ -18,10 +18,14 @@ class AnswerPool:
         self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="slack-answer")
         self._slots = threading.BoundedSemaphore(self.workers + (max_waiting if max_waiting is not None
                                                                   else self.workers * 8))
+        self._pending = 0
+        self._idle = threading.Condition()
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any] | None:
         if not self._slots.acquire(blocking=False):
             return None
+        with self._idle:
+            self._pending += 1
 
         def run() -> Any:
             try:
@@ -31,8 +35,16 @@ class AnswerPool:
                 raise
             finally:
                 self._slots.release()
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
 
         return self._executor.submit(run)
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until nothing is queued or running (for scripts and tests that read what was posted)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
     def shutdown(self, wait: bool = True) -> None:
         self._executor.shutdown(wait=wait)

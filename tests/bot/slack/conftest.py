@@ -171,7 +171,9 @@ class SlackSender:
 
 @pytest.fixture(scope="session")
 def slack(slack_server: RunningServer, slack_double: SlackDouble) -> SlackSender:
-    return SlackSender(slack_server.url, slack_double)
+    sender = SlackSender(slack_server.url, slack_double)
+    sender.parts = slack_server.app.state.slack_bolt_app._export_parts  # type: ignore[attr-defined]
+    return sender
 
 
 class GatedChain:

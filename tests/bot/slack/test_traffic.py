@@ -25,9 +25,11 @@ OYSTER_HK = "香港向けにカキを出荷できますか？"
 
 
 def settle(slack, double, channel: str = "D0SETTLE") -> None:
-    """A DM answered after the events under test: by then those were decided (events run in order)."""
+    """A DM answered after the events under test (so those were decided), then the answer pool drained (so
+    whatever they handed over has been posted)."""
     probe, _ = slack.message(channel, EXPORTER, OYSTER_HK, channel_type="im")
     wait_answer(double, channel, probe["ts"])
+    assert slack.parts.pool.wait_idle(timeout=60)
 
 
 @pytest.fixture
