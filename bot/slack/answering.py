@@ -188,7 +188,11 @@ class SlackResponder:
         if not question.message_ts:
             return False
         try:
-            getattr(client, method)(channel=question.channel, timestamp=question.message_ts, name=WORKING_REACTION)
+            # spelled out (not getattr) so the manifest test sees which Web API methods the bot calls
+            if method == "reactions_add":
+                client.reactions_add(channel=question.channel, timestamp=question.message_ts, name=WORKING_REACTION)
+            else:
+                client.reactions_remove(channel=question.channel, timestamp=question.message_ts, name=WORKING_REACTION)
             return True
         except SlackApiError as exc:
             # a missing reaction is cosmetic; never let it stop the answer
