@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -14,7 +15,7 @@ from bot import texts
 from bot.errors import AssistantError
 from bot.models import Answer, Turn
 from bot.slack.audience import audience_for
-from bot.slack.blocks import SlackMessage, render_answer
+from bot.slack.blocks import SlackMessage, neutralize_markup, render_answer, streamed_tail_blocks
 from bot.slack.channels import ChannelConfig, ChannelSettings
 from bot.slack.followups import AnsweredThreads
 from bot.slack.threads import answer_metadata, turns_from_replies
@@ -27,6 +28,16 @@ WORKING_REACTION = "eyes"  # only where the loading status is refused (old works
 PART_INTERVAL_SECONDS = 1.0  # chat.postMessage allows about one message per second per channel
 # errors after which a person can only be reached in their DM with the app
 UNREACHABLE_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+
+
+@runtime_checkable
+class StreamingChain(Protocol):
+    """A chain that can answer in pieces (the LLM answerer): text pieces as they come, then the Answer."""
+
+    def ask_stream(self, question: str, conversation: list[Turn], audience: str) -> Iterator[str | Answer]: ...
+
+
+STREAM_FLUSH_CHARS = 200  # appendStream is rate limited: send text in pieces of at least this size
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,11 @@ class SlackResponder:
                 client.chat_postMessage(channel=question.channel, thread_ts=question.thread_ts,
                                         text=texts.SLACK_EMPTY_QUESTION)
                 return
+            chain = self.services.chain
+            if not ephemeral and isinstance(chain, StreamingChain):
+                pieces = chain.ask_stream(question.text, conversation or [], self.audience(question))
+                self.stream_answer(client, question, pieces, lead_blocks)
+                return
             answer = self.ask(question, conversation)
             if ephemeral:
                 self.post_ephemeral_answer(client, question, answer)
@@ -130,6 +146,55 @@ class SlackResponder:
         finally:
             if reacted:
                 self._react(client, "reactions_remove", question)
+
+    def stream_answer(self, client: WebClient, question: SlackQuestion, pieces: Iterable[str | Answer],
+                      lead_blocks: list[dict[str, Any]] | None = None) -> None:
+        """chat.startStream → appendStream → stopStream (with the sources, buttons and slots) while the answer
+        arrives in pieces; where streaming is refused, the whole answer as one ordinary post."""
+        stream_ts: str | None = None
+        buffer, streamed = "", ""
+        answer: Answer | None = None
+        for piece in pieces:
+            if isinstance(piece, Answer):
+                answer = piece
+                break
+            buffer += piece
+            if stream_ts is None and len(buffer) >= STREAM_FLUSH_CHARS:
+                stream_ts = self._start_stream(client, question, buffer)
+                if stream_ts is None:
+                    break  # refused: collect the rest and post once
+                streamed, buffer = streamed + buffer, ""
+            elif stream_ts and len(buffer) >= STREAM_FLUSH_CHARS:
+                client.chat_appendStream(channel=question.channel, ts=stream_ts, markdown_text=neutralize_markup(buffer))
+                streamed, buffer = streamed + buffer, ""
+        if answer is None:
+            answer = next((p for p in pieces if isinstance(p, Answer)), None)
+        if answer is None:
+            raise RuntimeError("the streaming chain ended without an answer")
+        if stream_ts is None:
+            self.post_answer(client, question.channel, question.thread_ts, answer, question.text, lead_blocks)
+        else:
+            # the chain's final text is authoritative (citations renumbered, say): send what the stream lacks
+            rest = answer.text[len(streamed):] if answer.text.startswith(streamed) else buffer
+            understood = answer.slots.get("question") or question.text
+            client.chat_stopStream(channel=question.channel, ts=stream_ts,
+                                   markdown_text=neutralize_markup(rest) or None,
+                                   blocks=(lead_blocks or []) + streamed_tail_blocks(
+                                       answer, understood, self.settings.public_base_url),
+                                   metadata=answer_metadata(answer))
+        self.threads.answered(question.channel, question.thread_ts, question.user)
+
+    def _start_stream(self, client: WebClient, question: SlackQuestion, text: str) -> str | None:
+        try:
+            # in channels Slack needs to know who the stream is for; DMs ignore these
+            response = client.chat_startStream(channel=question.channel, thread_ts=question.thread_ts,
+                                               markdown_text=neutralize_markup(text),
+                                               recipient_user_id=question.user or None,
+                                               recipient_team_id=question.team or None)
+            return str(response.get("ts") or "") or None
+        except SlackApiError as exc:
+            log.info("chat.startStream refused (%s): one post instead", exc.response.get("error"))
+            return None
 
     def show_working(self, client: WebClient, question: SlackQuestion) -> bool:
         """Slack's loading status on the thread (cleared by our next post there); 👀 only where it is refused.

@@ -39,6 +39,12 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def neutralize_markup(text: str) -> str:
+    """For streamed markdown_text: angle brackets as full-width ones, so no piece of a model's output (or a
+    question it repeats) can become <!channel> or a disguised link, whatever markup Slack applies there."""
+    return text.replace("<", "＜").replace(">", "＞")
+
+
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     """Split into pieces of at most `limit` chars, preferring line then sentence boundaries; nothing is lost."""
     if not text:
@@ -195,6 +201,16 @@ def paginate(blocks: list[Block], tail: list[Block], fallback: str) -> list[Slac
         limit = BUTTONS_ONLY_TEXT_CHARS if (buttons_alone and i == len(pages) - 1) else FALLBACK_LIMIT
         messages.append(SlackMessage(text=text[:limit], blocks=page))
     return messages
+
+
+def streamed_tail_blocks(answer: Answer, question: str, public_base_url: str = "") -> list[Block]:
+    """What chat.stopStream puts under a streamed answer: its sources, disclaimer and buttons (the body
+    itself arrived as the stream). Kept under Slack's 50 blocks."""
+    body = answer_body_blocks(answer, public_base_url)
+    first_divider = next((i for i, b in enumerate(body) if b["type"] == "divider"), None)
+    rest = body[first_divider:] if first_divider is not None else [b for b in body if b["type"] == "context"]
+    tail = ([clarify_block(answer)] if clarify_block(answer) else []) + action_blocks(question)
+    return (rest[: BLOCKS_LIMIT - len(tail)]) + tail
 
 
 def render_answer(

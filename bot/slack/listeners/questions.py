@@ -92,7 +92,12 @@ def register(app: App, responder: SlackResponder, pool: AnswerPool) -> None:
         return []
 
     # --- the lazy steps, run in Bolt's pool: decide, then hand over ---
-    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+    def with_team(event: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        # the asker's workspace (streams in channels name their recipient); events carry it, or the envelope
+        return {**event, "team": event.get("team") or body.get("team_id")}
+
+    def answer_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        event = with_team(event, body)
         channel = event.get("channel")
         if is_direct_message(channel):
             return  # DMs are answered by the message listener
@@ -103,7 +108,9 @@ def register(app: App, responder: SlackResponder, pool: AnswerPool) -> None:
         hand_over(client, event["channel"], event.get("thread_ts") or event["ts"],
                   lambda: answer_mention_now(event, client))
 
-    def answer_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+    def answer_message(event: dict[str, Any], body: dict[str, Any], client: WebClient,
+                       context: dict[str, Any]) -> None:
+        event = with_team(event, body)
         if event.get("subtype") not in (None, *QUESTION_SUBTYPES) or is_from_a_bot(event):
             return  # edits, joins, bot posts (ours included): not questions
         channel, thread_ts = event["channel"], event.get("thread_ts")

@@ -220,3 +220,22 @@ def custom_slack(slack_settings: Settings, slack_services: Any, double: SlackDou
         sender._event_ids = iter(range(int(time.time() * 1000) % 10**9, 10**10))
         sender.parts = running.app.state.slack_bolt_app._export_parts  # type: ignore[attr-defined]
         yield sender
+
+
+class StreamingChain:
+    """The real chain, answering in pieces the way a streaming LLM answerer would: its text in a few
+    chunks, then the Answer itself."""
+
+    def __init__(self, chain: Any, pieces: int = 4):
+        self._chain = chain
+        self._pieces = pieces
+
+    def ask_stream(self, question: str, conversation: list, audience: str):
+        answer = self._chain.ask(question, conversation, audience)
+        size = max(1, len(answer.text) // self._pieces + 1)
+        for start in range(0, len(answer.text), size):
+            yield answer.text[start:start + size]
+        yield answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chain, name)

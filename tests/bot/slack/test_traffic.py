@@ -312,3 +312,44 @@ def test_a_retry_after_a_restart_is_not_answered_twice(rig, slack_double):
         assert retry.headers.get("x-slack-no-retry") == "1"
         settle(after, slack_double, "D0SETTLE5")
     assert len(slack_double.calls_to("chat.postMessage", channel="CRESTART1")) == 1
+
+
+# --- item 4: streaming when the answer arrives in pieces ---
+
+def test_an_answer_in_pieces_is_streamed_and_stays_a_conversation_turn(rig, slack_double, slack_services,
+                                                                      monkeypatch):
+    from bot.slack import answering
+    from tests.bot.slack.conftest import StreamingChain
+
+    monkeypatch.setattr(answering, "STREAM_FLUSH_CHARS", 10)
+    channel = "CSTREAM1"
+    with rig(chain=StreamingChain(slack_services.chain)) as slack:
+        first, _ = slack.mention(channel, EXPORTER, STRAWBERRY_TAIWAN)
+        [stop] = slack_double.wait_for("chat.stopStream", channel=channel)
+        [start] = slack_double.calls_to("chat.startStream", channel=channel)
+        assert start.args["thread_ts"] == first["ts"]
+        assert (start.args["recipient_user_id"], start.args["recipient_team_id"]) == (EXPORTER, "T0TEST")
+        assert stop.response["ok"] and stop.args["metadata"]["event_type"] == "export_assistant_answer"
+        streamed = stop.response["message"]["text"]
+        assert streamed == slack_services.chain.ask(STRAWBERRY_TAIWAN, [], "public").text
+        assert any(b["type"] == "context_actions" for b in stop.args["blocks"])  # feedback under the stream
+        # the streamed answer is a turn like any other: a follow-up carries its slots
+        slack.message(channel, EXPORTER, "じゃあ香港は？", channel_type="channel", thread_ts=first["ts"])
+        slack_double.wait_until(lambda: len(slack_double.calls_to("chat.stopStream", channel=channel)) == 2,
+                                "the streamed follow-up")
+    follow = slack_double.calls_to("chat.stopStream", channel=channel)[1]
+    assert follow.args["metadata"]["event_payload"]["country"] == "香港"
+
+
+def test_where_streaming_is_refused_the_answer_is_one_post(rig, slack_double, slack_services, monkeypatch):
+    from bot.slack import answering
+    from tests.bot.slack.conftest import StreamingChain
+
+    monkeypatch.setattr(answering, "STREAM_FLUSH_CHARS", 10)
+    with rig(chain=StreamingChain(slack_services.chain)) as slack, \
+            slack_double.failing_method("chat.startStream", "not_allowed_token_type"):
+        first, _ = slack.mention("CSTREAM2", EXPORTER, STRAWBERRY_TAIWAN)
+        [answer] = wait_answer(slack_double, "CSTREAM2", first["ts"])
+    assert answer.args["metadata"]["event_type"] == "export_assistant_answer"
+    assert "strawberry-taiwan" in json.dumps(answer.args["blocks"], ensure_ascii=False)
+    assert slack_double.calls_to("chat.appendStream", channel="CSTREAM2") == []
