@@ -53,3 +53,9 @@ def test_drafts_for_a_dm_use_public_documents():
     assert draft_audience("UCOORD", "D0DM", settings) == "public"
     assert draft_audience("UCOORD", "CINT", settings) == "internal"
     assert draft_audience("UEXP", "CINT", settings) == "public"
+
+
+def test_the_documented_example_file_loads(repo_root):
+    config = ChannelConfig.load(repo_root / "slack" / "channels.example.yaml")
+    assert config.for_channel("C0COORDS").audience == "internal"
+    assert config.for_channel("C0UNLISTED") == ChannelSettings()
