@@ -209,8 +209,9 @@ def streamed_tail_blocks(answer: Answer, question: str, public_base_url: str = "
     body = answer_body_blocks(answer, public_base_url)
     first_divider = next((i for i, b in enumerate(body) if b["type"] == "divider"), None)
     rest = body[first_divider:] if first_divider is not None else [b for b in body if b["type"] == "context"]
-    tail = ([clarify_block(answer)] if clarify_block(answer) else []) + action_blocks(question)
-    return (rest[: BLOCKS_LIMIT - len(tail)]) + tail
+    clarify = clarify_block(answer)
+    tail = ([clarify] if clarify else []) + action_blocks(question)
+    return rest[: BLOCKS_LIMIT - len(tail)] + tail
 
 
 def render_answer(

@@ -116,3 +116,16 @@ def test_a_signed_body_that_is_not_utf8_gets_400(slack):
         "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
         "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 400
+
+
+def test_a_declared_huge_body_is_refused_before_any_of_it_is_read(slack_server):
+    # only the headers and a few bytes are sent: a server that waited to read 24 MB would never answer
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(slack_server.url)
+    with socket.create_connection((url.hostname, url.port), timeout=20) as conn:
+        conn.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 25165824\r\n\r\n{\"a\":")
+        reply = conn.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 413")
