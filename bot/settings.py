@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     slack_coordinator_user_ids: list[str] = Field(default_factory=list)
     slack_coordinator_usergroup_id: str | None = None
     slack_internal_channel_ids: list[str] = Field(default_factory=list)
+    slack_channels_file: Path | None = None  # per-channel behaviour (YAML; see slack/channels.example.yaml)
+    slack_state_db: Path = Path("var/slack-state.sqlite3")  # event dedupe, pending drafts, answered threads
+    slack_answer_workers: int = 4  # questions answered at once; the rest wait their turn (acks never do)
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(

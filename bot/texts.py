@@ -70,6 +70,19 @@ SLACK_DRAFT_GREETING = "お問い合わせいただきありがとうござい�
 SLACK_DRAFT_SOURCES_LEAD = "【参考資料】"
 SLACK_DRAFT_CLOSING = "ご不明な点がございましたら、お気軽にお問い合わせください。どうぞよろしくお願いいたします。"
 SLACK_DRAFT_SAVED = "確認済み回答として保存しました（ID: {curated_id}）。以後、同じ趣旨の質問にはこの回答が使われます。"
+SLACK_STATUS_WORKING = "回答を作成しています…"
+SLACK_BUSY = "ただいま質問が集中しています。少し時間をおいてもう一度お試しください。"
+SLACK_FEEDBACK_REASON_TITLE = "ご意見をお聞かせください"
+SLACK_FEEDBACK_REASON_LABEL = "役に立たなかった理由（任意）"
+SLACK_FEEDBACK_REASON_HINT = "例：情報が古い、質問と違うことに答えている、出典が見当たらない"
+SLACK_FEEDBACK_REASON_SUBMIT = "送信"
+SLACK_DRAFT_NOT_IN_CHANNEL = (
+    "アシスタントがこのチャンネルに参加していないため、返信を投稿できませんでした。"
+    "チャンネルにアシスタントを招待してから、もう一度お試しください。"
+)
+SLACK_DRAFT_LONG_NOTE = "元のメッセージが長いため、回答案は冒頭の{limit}文字をもとに作成しました。確認済み回答として保存するときは、質問欄を{limit}文字以内に要約してください。"
+SLACK_DM_FALLBACK_NOTE = "（チャンネルに表示できなかったため、ダイレクトメッセージでお知らせします）"
+SLACK_ASSISTANT_PROMPTS_TITLE = "たとえば、次のような質問ができます"
 
 
 def slack_consult_request(mention: str, user: str) -> str:

@@ -15,9 +15,9 @@ BUTTON_VALUE_LIMIT = 2000  # Slack's limit for a button value
 BUTTONS_PAGE_CHARS = 3000  # more text than this on a page and the buttons move to a message of their own
 BUTTONS_ONLY_TEXT_CHARS = 1000  # that message's fallback text (also what 👍/👎 records as the answer)
 
-# action ids: the listeners in bot/slack/app.py route on these
-ACTION_FEEDBACK_UP = "feedback_up"
-ACTION_FEEDBACK_DOWN = "feedback_down"
+# action ids: the listeners in bot/slack/listeners/ route on these
+ACTION_FEEDBACK = "answer_feedback"  # Slack's feedback_buttons element: 👍/👎, whose clicked state Slack keeps
+RATING_UP, RATING_DOWN = "up", "down"
 ACTION_CONSULT = "consult_coordinator"
 ACTION_SHARE = "share_to_channel"
 ACTION_CLARIFY_PREFIX = "clarify_country:"  # + option index: action ids must be unique within a block
@@ -37,6 +37,12 @@ class SlackMessage:
 def escape_mrkdwn(text: str) -> str:
     """Slack treats &, < and > as control characters in mrkdwn; user/document text must not trigger them."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def neutralize_markup(text: str) -> str:
+    """For streamed markdown_text: angle brackets as full-width ones, so no piece of a model's output (or a
+    question it repeats) can become <!channel> or a disguised link, whatever markup Slack applies there."""
+    return text.replace("<", "＜").replace(">", "＞")
 
 
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -100,21 +106,30 @@ def button_value(payload: dict[str, Any]) -> str:
     return raw
 
 
-def action_block(question: str, *, share: bool = False, consult: bool = True) -> Block:
+def feedback_block(question: str) -> Block:
+    """👍/👎 as Slack's native feedback buttons (a context_actions block); each value names the rating
+    and carries the question, so the click alone is a readable feedback row."""
+    def button(text: str, rating: str) -> Block:
+        return {"text": {"type": "plain_text", "text": text, "emoji": True},
+                "value": button_value({"r": rating, "q": question})}
+
+    return {"type": "context_actions", "block_id": "answer_feedback", "elements": [
+        {"type": "feedback_buttons", "action_id": ACTION_FEEDBACK,
+         "positive_button": button(texts.SLACK_BUTTON_GOOD, RATING_UP),
+         "negative_button": button(texts.SLACK_BUTTON_BAD, RATING_DOWN)}]}
+
+
+def action_blocks(question: str, *, share: bool = False, consult: bool = True) -> list[Block]:
     value = button_value({"q": question})
-    elements: list[Block] = [
-        {"type": "button", "action_id": ACTION_FEEDBACK_UP, "value": value,
-         "text": {"type": "plain_text", "text": texts.SLACK_BUTTON_GOOD, "emoji": True}},
-        {"type": "button", "action_id": ACTION_FEEDBACK_DOWN, "value": value,
-         "text": {"type": "plain_text", "text": texts.SLACK_BUTTON_BAD, "emoji": True}},
-    ]
+    elements: list[Block] = []
     if consult:
         elements.append({"type": "button", "action_id": ACTION_CONSULT, "value": value,
                          "text": {"type": "plain_text", "text": texts.SLACK_BUTTON_CONSULT, "emoji": True}})
     if share:
         elements.append({"type": "button", "action_id": ACTION_SHARE, "value": value, "style": "primary",
                          "text": {"type": "plain_text", "text": texts.SLACK_BUTTON_SHARE, "emoji": True}})
-    return {"type": "actions", "block_id": "answer_actions", "elements": elements}
+    buttons = [{"type": "actions", "block_id": "answer_actions", "elements": elements}] if elements else []
+    return [feedback_block(question), *buttons]
 
 
 def clarify_block(answer: Answer) -> Block | None:
@@ -150,7 +165,9 @@ def answer_body_blocks(answer: Answer, public_base_url: str) -> list[Block]:
 
 
 def fallback_text(answer: Answer) -> str:
-    text = texts.SLACK_FALLBACK_PREFIX + (answer.text or answer.clarify or "")
+    # `text` is mrkdwn too and is what notifications show: escaped like the blocks, so a curated answer or an
+    # NFKC-normalised ＜!channel＞ cannot become a live mention or a disguised link there
+    text = texts.SLACK_FALLBACK_PREFIX + escape_mrkdwn(answer.text or answer.clarify or "")
     return text[:FALLBACK_LIMIT]
 
 
@@ -186,12 +203,23 @@ def paginate(blocks: list[Block], tail: list[Block], fallback: str) -> list[Slac
     return messages
 
 
+def streamed_tail_blocks(answer: Answer, question: str, public_base_url: str = "") -> list[Block]:
+    """What chat.stopStream puts under a streamed answer: its sources, disclaimer and buttons (the body
+    itself arrived as the stream). Kept under Slack's 50 blocks."""
+    body = answer_body_blocks(answer, public_base_url)
+    first_divider = next((i for i, b in enumerate(body) if b["type"] == "divider"), None)
+    rest = body[first_divider:] if first_divider is not None else [b for b in body if b["type"] == "context"]
+    clarify = clarify_block(answer)
+    tail = ([clarify] if clarify else []) + action_blocks(question)
+    return rest[: BLOCKS_LIMIT - len(tail)] + tail
+
+
 def render_answer(
     answer: Answer, question: str, *, public_base_url: str = "", share: bool = False, consult: bool = True
 ) -> list[SlackMessage]:
     """The messages to post for one answer (usually one; more only for very long answers)."""
     clarify = clarify_block(answer) if not share else None  # ephemeral answers have no thread to follow up in
-    tail = ([clarify] if clarify else []) + [action_block(question, share=share, consult=consult)]
+    tail = ([clarify] if clarify else []) + action_blocks(question, share=share, consult=consult)
     return paginate(answer_body_blocks(answer, public_base_url), tail, fallback_text(answer))
 
 

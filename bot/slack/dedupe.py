@@ -1,30 +1,29 @@
 """Remember Events API event ids for a while, so Slack's retries of an event in progress are dropped."""
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
+
+from bot.slack.state import StateDB
 
 
 class SeenEvents:
-    """Thread-safe, bounded, expiring set of event ids (Slack retries within minutes; an hour is plenty)."""
+    """Bounded, expiring set of event ids in the state file: a restart inside Slack's retry window (retries
+    come up to about 5 minutes later) still recognises them. An hour is plenty."""
 
-    def __init__(self, ttl_seconds: float = 3600.0, max_size: int = 10000):
+    def __init__(self, db: StateDB | None = None, ttl_seconds: float = 3600.0, max_size: int = 10000):
+        self._db = db or StateDB()
         self._ttl = ttl_seconds
         self._max = max_size
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
 
     def first_time(self, event_id: str) -> bool:
         """True the first time an id is offered (and records it); False for every repeat within the TTL."""
-        now = time.monotonic()
-        with self._lock:
-            while self._seen:
-                oldest, at = next(iter(self._seen.items()))
-                if now - at <= self._ttl and len(self._seen) < self._max:
-                    break
-                self._seen.popitem(last=False)
-            if event_id in self._seen:
+        now = time.time()
+        with self._db.transaction() as db:
+            db.execute("DELETE FROM seen_events WHERE seen_at < ?", (now - self._ttl,))
+            if db.execute("SELECT 1 FROM seen_events WHERE event_id = ?", (event_id,)).fetchone():
                 return False
-            self._seen[event_id] = now
+            db.execute("INSERT INTO seen_events (event_id, seen_at) VALUES (?, ?)", (event_id, now))
+            # over the bound: forget the oldest (a retry of those is long past)
+            db.execute("DELETE FROM seen_events WHERE event_id IN (SELECT event_id FROM seen_events"
+                       " ORDER BY seen_at DESC, rowid DESC LIMIT -1 OFFSET ?)", (self._max,))
             return True

@@ -10,11 +10,27 @@ from typing import Any
 from bot.models import Answer, Turn
 
 ANSWER_EVENT_TYPE = "export_assistant_answer"
+# message subtypes that are still a person asking: a reply also sent to the channel, a message with a file
+QUESTION_SUBTYPES = frozenset({"thread_broadcast", "file_share"})
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
+# Slack's markup: <#C…|name>, <!here>, <!subteam^S…|@name>, <https://…|label>, <https://…>
+_CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!([a-z]+)(?:\^[A-Z0-9]+)?(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 
 
 def strip_mentions(text: str) -> str:
     return _MENTION.sub("", text or "").strip()
+
+
+def plain_text(text: str) -> str:
+    """What a person typed, without Slack's markup: mentions removed, channels, links and special mentions
+    as the words they show, and &amp; &lt; &gt; decoded. For the chain, the draft modal and curated answers."""
+    text = strip_mentions(text)
+    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}" if m.group(1) else "", text)
+    text = _SPECIAL.sub(lambda m: m.group(2) or f"@{m.group(1)}", text)
+    text = _LINK.sub(lambda m: f"{m.group(2)}（{m.group(1)}）" if m.group(2) else m.group(1), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
 def answer_metadata(answer: Answer) -> dict[str, Any]:
@@ -44,8 +60,8 @@ def turns_from_replies(messages: list[dict[str, Any]], current_ts: str) -> list[
             payload = message["metadata"].get("event_payload") or {}
             slots = {k: (str(v) if v is not None else None) for k, v in payload.items() if k != "mode"}
             turns.append(Turn(role="assistant", text=message.get("text", ""), slots=slots))
-        elif not message.get("bot_id") and not message.get("subtype"):
-            text = strip_mentions(message.get("text", ""))
+        elif not message.get("bot_id") and message.get("subtype") in (None, *QUESTION_SUBTYPES):
+            text = plain_text(message.get("text", ""))
             if text:
                 turns.append(Turn(role="user", text=text))
     return turns

@@ -52,6 +52,7 @@ def slack_settings(small_index_dir: Path, slack_double: SlackDouble, tmp_path_fa
         slack_coordinator_usergroup_id=USERGROUP,
         slack_internal_channel_ids=[INTERNAL_CHANNEL],
         feedback_db=tmp / "feedback.sqlite3",
+        slack_state_db=tmp / "slack-state.sqlite3",
         curated_answers_path=tmp / "curated.jsonl",
         # the web API's default rate limit stays on: Slack's requests must not be subject to it
     )
@@ -170,4 +171,71 @@ class SlackSender:
 
 @pytest.fixture(scope="session")
 def slack(slack_server: RunningServer, slack_double: SlackDouble) -> SlackSender:
-    return SlackSender(slack_server.url, slack_double)
+    sender = SlackSender(slack_server.url, slack_double)
+    sender.parts = slack_server.app.state.slack_bolt_app._export_parts  # type: ignore[attr-defined]
+    return sender
+
+
+class GatedChain:
+    """The real chain behind a gate: every ask waits until the gate opens (all answer workers busy, the way a
+    slow LLM keeps them), then answers for real. Counts the asks that are waiting."""
+
+    def __init__(self, chain: Any):
+        self._chain = chain
+        self.gate = threading.Event()
+        self.waiting = 0
+        self._lock = threading.Lock()
+
+    def ask(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            self.waiting += 1
+        try:
+            self.gate.wait(timeout=60)
+        finally:
+            with self._lock:
+                self.waiting -= 1
+        return self._chain.ask(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chain, name)
+
+
+@contextmanager
+def custom_slack(slack_settings: Settings, slack_services: Any, double: SlackDouble, tmp_path: Path, *,
+                 channels_yaml: str | None = None, chain: Any = None, **settings_update: Any) -> Iterator[SlackSender]:
+    """A server of its own (own state file, channels file, pool size, chain) for one test."""
+    import dataclasses
+
+    update: dict[str, Any] = {"slack_state_db": tmp_path / "slack-state.sqlite3",
+                              "feedback_db": tmp_path / "feedback.sqlite3", **settings_update}
+    if channels_yaml is not None:
+        path = tmp_path / "channels.yaml"
+        path.write_text(channels_yaml, encoding="utf-8")
+        update["slack_channels_file"] = path
+    settings = slack_settings.model_copy(update=update)
+    services = dataclasses.replace(slack_services, settings=settings, **({"chain": chain} if chain else {}))
+    with serve(make_app(settings, services)) as running:
+        sender = SlackSender(running.url, double)
+        # event ids of their own, so this server's dedupe never meets another test's ids
+        sender._event_ids = iter(range(int(time.time() * 1000) % 10**9, 10**10))
+        sender.parts = running.app.state.slack_bolt_app._export_parts  # type: ignore[attr-defined]
+        yield sender
+
+
+class StreamingChain:
+    """The real chain, answering in pieces the way a streaming LLM answerer would: its text in a few
+    chunks, then the Answer itself."""
+
+    def __init__(self, chain: Any, pieces: int = 4):
+        self._chain = chain
+        self._pieces = pieces
+
+    def ask_stream(self, question: str, conversation: list, audience: str):
+        answer = self._chain.ask(question, conversation, audience)
+        size = max(1, len(answer.text) // self._pieces + 1)
+        for start in range(0, len(answer.text), size):
+            yield answer.text[start:start + size]
+        yield answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chain, name)

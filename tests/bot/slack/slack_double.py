@@ -38,6 +38,11 @@ class SlackDouble:
     _server: ThreadingHTTPServer | None = None
     socket_url: str | None = None  # what apps.connections.open hands out (a local websocket double)
     failing: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
+    # method -> how many more calls get HTTP 429 with Retry-After (Slack's rate limiting)
+    rate_limited: dict[str, int] = field(default_factory=dict)
+    retry_after: int = 0
+    absent_from: set[str] = field(default_factory=set)  # channels the bot is not a member of (not_in_channel)
+    delays: dict[str, float] = field(default_factory=dict)  # method -> seconds the double takes to answer
 
     # --- lifecycle ---
     def start(self) -> "SlackDouble":
@@ -50,6 +55,8 @@ class SlackDouble:
                 status, payload = double.handle(self.path, self.headers.get("Content-Type", ""), raw)
                 body = payload.encode("utf-8") if isinstance(payload, str) else json.dumps(payload).encode("utf-8")
                 self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", str(double.retry_after))
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -130,6 +137,25 @@ class SlackDouble:
         finally:
             self.failing.pop(method, None)
 
+    @contextmanager
+    def rate_limiting(self, method: str, times: int, retry_after: int = 0) -> Iterator[None]:
+        """The next `times` calls of `method` get HTTP 429 with Retry-After, as Slack answers over its limit."""
+        self.rate_limited[method] = times
+        self.retry_after = retry_after
+        try:
+            yield
+        finally:
+            self.rate_limited.pop(method, None)
+
+    @contextmanager
+    def absent(self, channel: str) -> Iterator[None]:
+        """The bot is not a member of `channel` inside the block: posts there fail with not_in_channel."""
+        self.absent_from.add(channel)
+        try:
+            yield
+        finally:
+            self.absent_from.discard(channel)
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -143,7 +169,20 @@ class SlackDouble:
             return 200, "ok"
         method = parsed.path.removeprefix("/api/")
         handler: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(self, "_" + method.replace(".", "_"), None)
-        if method in self.failing:
+        if self.delays.get(method):
+            time.sleep(self.delays[method])
+        with self._lock:
+            limited = self.rate_limited.get(method, 0) > 0
+            if limited:
+                self.rate_limited[method] -= 1
+        if limited:
+            result: dict[str, Any] = {"ok": False, "error": "ratelimited"}
+            self._record(Call(method, args, parsed.path, result))
+            return 429, result
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.startStream") \
+                and args.get("channel") in self.absent_from:
+            result = {"ok": False, "error": "not_in_channel"}
+        elif method in self.failing:
             result = {"ok": False, "error": self.failing[method]}
         else:
             result = handler(args) if handler else {"ok": False, "error": "unknown_method"}
@@ -224,3 +263,72 @@ class SlackDouble:
         view = dict(args.get("view") or {})
         view.update({"id": args.get("view_id"), "hash": "h2"})
         return {"ok": True, "view": view}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first, each with reply_count as Slack reports it."""
+        channel, latest = args.get("channel"), float(args.get("latest") or "9999999999")
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        limit = int(args.get("limit") or 100)
+        with self._lock:
+            every = [dict(m) for m in self.messages if m["channel"] == channel]
+        top = [m for m in every if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]]
+        top = [m for m in top if float(m["ts"]) < latest or (inclusive and float(m["ts"]) == latest)]
+        for m in top:
+            m.pop("channel")
+            replies = sum(1 for r in every if r.get("thread_ts") == m["ts"] and r["ts"] != m["ts"])
+            if replies:
+                m["reply_count"] = replies
+        top.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return {"ok": True, "messages": top[:limit], "has_more": len(top) > limit}
+
+    def _assistant_threads_setStatus(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        if not (args.get("channel_id") and args.get("thread_ts")) or "status" not in args:
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
+
+    def _assistant_threads_setSuggestedPrompts(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        prompts = args.get("prompts") or []
+        if not args.get("channel_id") or not prompts or len(prompts) > 4 \
+                or not all(p.get("title") and p.get("message") for p in prompts):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
+
+    # streaming: chat.startStream opens a message, appendStream adds markdown_text, stopStream finalises it
+    def _chat_startStream(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        if not (args.get("channel") and args.get("thread_ts")):
+            return {"ok": False, "error": "invalid_arguments"}
+        if not str(args["channel"]).startswith("D") and not (args.get("recipient_user_id") and args.get("recipient_team_id")):
+            return {"ok": False, "error": "missing_recipient_user_id"}  # channels name the recipient
+        message = {"type": "message", "channel": args["channel"], "user": BOT_USER_ID, "bot_id": BOT_ID,
+                   "text": args.get("markdown_text", ""), "ts": self.next_ts(), "thread_ts": args["thread_ts"],
+                   "streaming": True}
+        with self._lock:
+            self.messages.append(message)
+        return {"ok": True, "channel": args["channel"], "ts": message["ts"]}
+
+    def _streamed(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        with self._lock:
+            for m in self.messages:
+                if m["channel"] == args.get("channel") and m["ts"] == args.get("ts") and m.get("streaming"):
+                    return m
+        return None
+
+    def _chat_appendStream(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        message = self._streamed(args)
+        if message is None:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        message["text"] += args.get("markdown_text", "")
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+
+    def _chat_stopStream(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        message = self._streamed(args)
+        if message is None:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        message["text"] += args.get("markdown_text", "") or ""
+        message["streaming"] = False
+        if args.get("blocks"):
+            message["blocks"] = args["blocks"]
+        if args.get("metadata"):
+            message["metadata"] = args["metadata"]
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"],
+                "message": {k: v for k, v in message.items() if k != "channel"}}

@@ -10,7 +10,7 @@ import pytest
 from bot import texts
 from bot.errors import IndexUnavailable
 from bot.feedback import FeedbackStore
-from bot.slack.blocks import ACTION_CONSULT, ACTION_FEEDBACK_UP, ACTION_SHARE, escape_mrkdwn
+from bot.slack.blocks import ACTION_CONSULT, ACTION_FEEDBACK, ACTION_SHARE, escape_mrkdwn
 from bot.slack.drafting import (
     BLOCK_ACTIONS,
     BLOCK_QUESTION,
@@ -48,6 +48,12 @@ def answers_in_thread(double, channel: str, thread_ts: str) -> list[Call]:
             if (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT_TYPE]
 
 
+def statuses(double, channel: str, thread_ts: str) -> list[Call]:
+    """Loading statuses set on a thread (one per question answered there)."""
+    return [c for c in double.calls_to("assistant.threads.setStatus", channel_id=channel, thread_ts=thread_ts)
+            if c.args.get("status")]
+
+
 def wait_answer(double, channel: str, thread_ts: str, count: int = 1) -> list[Call]:
     double.wait_for("chat.postMessage", count=count, channel=channel, thread_ts=thread_ts)
     return double.calls_to("chat.postMessage", channel=channel, thread_ts=thread_ts)
@@ -58,12 +64,21 @@ def section_texts(call: Call) -> list[str]:
 
 
 def action_ids(call_args: dict[str, Any]) -> list[str]:
-    return [e["action_id"] for b in call_args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    return [e["action_id"] for b in call_args["blocks"] if b["type"] in ("actions", "context_actions")
+            for e in b["elements"]]
+
+
+def feedback_click(answer_args: dict[str, Any], rating: str) -> dict[str, Any]:
+    """The action Slack sends for a click on one half of the feedback_buttons element."""
+    [element] = [e for b in answer_args["blocks"] if b["type"] == "context_actions" for e in b["elements"]]
+    button = element["positive_button" if rating == "up" else "negative_button"]
+    return {"type": "feedback_buttons", "action_id": element["action_id"], "block_id": "answer_feedback",
+            "value": button["value"], "text": button["text"], "action_ts": "1.1"}
 
 
 # --- questions in channels, DMs and threads ---
 
-def test_mention_is_answered_in_a_thread_with_sources_and_eyes(slack, slack_double):
+def test_mention_is_answered_in_a_thread_with_sources_and_a_loading_status(slack, slack_double):
     message, response = slack.mention(PUBLIC_CHANNEL, EXPORTER, STRAWBERRY_TAIWAN)
     assert response.status_code == 200
     [answer] = wait_answer(slack_double, PUBLIC_CHANNEL, message["ts"])
@@ -72,10 +87,20 @@ def test_mention_is_answered_in_a_thread_with_sources_and_eyes(slack, slack_doub
     sources = next(s for s in sections if s.startswith(texts.SLACK_SOURCES_HEADING))
     assert f"<{PUBLIC_BASE_URL}/sources/strawberry-taiwan#" in sources
     assert "2025-04時点" in sources
-    assert set(action_ids(answer.args)) == {"feedback_up", "feedback_down", ACTION_CONSULT}
+    assert set(action_ids(answer.args)) == {ACTION_FEEDBACK, ACTION_CONSULT}
     assert answer.args["metadata"]["event_payload"]["country"] == "台湾"
-    # 👀 on the question while working, taken off once the answer is there
-    slack_double.wait_for("reactions.remove", channel=PUBLIC_CHANNEL, timestamp=message["ts"])
+    # Slack's loading status on the thread while working (our answer clears it); no 👀 any more
+    [status] = slack_double.calls_to("assistant.threads.setStatus", channel_id=PUBLIC_CHANNEL, thread_ts=message["ts"])
+    assert status.args["status"] == texts.SLACK_STATUS_WORKING
+    assert slack_double.calls.index(status) < slack_double.calls.index(answer)
+    assert not slack_double.calls_to("reactions.add", timestamp=message["ts"])
+
+
+def test_where_the_status_is_refused_the_question_wears_eyes_meanwhile(slack, slack_double):
+    with slack_double.failing_method("assistant.threads.setStatus", "missing_scope"):
+        message, _ = slack.mention(PUBLIC_CHANNEL, EXPORTER, STRAWBERRY_TAIWAN)
+        wait_answer(slack_double, PUBLIC_CHANNEL, message["ts"])
+        slack_double.wait_for("reactions.remove", channel=PUBLIC_CHANNEL, timestamp=message["ts"])
     assert slack_double.calls_to("reactions.add", channel=PUBLIC_CHANNEL, timestamp=message["ts"], name="eyes")
 
 
@@ -101,12 +126,13 @@ def test_follow_up_in_the_thread_carries_the_product_over(slack, slack_double):
 def test_thread_the_bot_has_not_answered_is_left_alone(slack, slack_double):
     parent = slack_double.add_user_message(PUBLIC_CHANNEL, "今日の会議の件です", EXPORTER)
     other, _ = slack.message(PUBLIC_CHANNEL, EXPORTER, "香港は？", channel_type="channel", thread_ts=parent["ts"])
-    slack_double.wait_for("conversations.replies", channel=PUBLIC_CHANNEL, ts=parent["ts"])
-    # a later question is answered; by then the ignored one has long finished its one replies call
+    # a later question is answered; by then the ignored one has long been decided
     probe, _ = slack.message("D0PROBE1", EXPORTER, "香港向けにカキを出荷できますか？", channel_type="im")
     wait_answer(slack_double, "D0PROBE1", probe["ts"])
     assert slack_double.calls_to("chat.postMessage", channel=PUBLIC_CHANNEL, thread_ts=parent["ts"]) == []
-    assert slack_double.calls_to("reactions.add", timestamp=other["ts"]) == []
+    assert statuses(slack_double, PUBLIC_CHANNEL, parent["ts"]) == []
+    # L4: the bot knows its threads, so a stranger's thread costs no conversations.replies call
+    assert slack_double.calls_to("conversations.replies", channel=PUBLIC_CHANNEL, ts=parent["ts"]) == []
 
 
 def test_direct_message_is_answered_in_a_thread(slack, slack_double):
@@ -129,7 +155,7 @@ def test_retried_event_is_answered_once(slack, slack_double):
     probe, _ = slack.message("D0PROBE2", EXPORTER, "いちごを台湾に送るときの準備は？", channel_type="im")
     wait_answer(slack_double, "D0PROBE2", probe["ts"])
     assert len(slack_double.calls_to("chat.postMessage", channel=PUBLIC_CHANNEL, thread_ts=message["ts"])) == 1
-    assert len(slack_double.calls_to("reactions.add", timestamp=message["ts"])) == 1
+    assert len(statuses(slack_double, PUBLIC_CHANNEL, message["ts"])) == 1
 
 
 def test_empty_mention_gets_a_hint(slack, slack_double):
@@ -209,15 +235,14 @@ def test_feedback_button_is_stored(slack, slack_double, slack_settings):
     message, _ = slack.mention(PUBLIC_CHANNEL, EXPORTER, "いちごを台湾に送るときの準備は？")
     [answer] = wait_answer(slack_double, PUBLIC_CHANNEL, message["ts"])
     posted_ts = answer.response["ts"]
-    up = next(e for b in answer.args["blocks"] if b["type"] == "actions" for e in b["elements"]
-              if e["action_id"] == ACTION_FEEDBACK_UP)
+    up = feedback_click(answer.args, "up")
     slack.interaction({
         "type": "block_actions", "user": {"id": EXPORTER}, "channel": {"id": PUBLIC_CHANNEL},
         "container": {"type": "message", "message_ts": posted_ts, "channel_id": PUBLIC_CHANNEL},
         "message": {"type": "message", "ts": posted_ts, "thread_ts": message["ts"], "text": answer.args["text"],
                     "blocks": answer.args["blocks"], "bot_id": "BBOT"},
         "response_url": slack_double.response_url("fb-1"), "trigger_id": "trig-fb-1",
-        "actions": [{**up, "block_id": "answer_actions", "type": "button", "action_ts": "1.1"}],
+        "actions": [up],
     })
     slack_double.wait_for("chat.postEphemeral", channel=PUBLIC_CHANNEL, user=EXPORTER,
                           text=texts.SLACK_FEEDBACK_THANKS)
@@ -271,9 +296,13 @@ def _submission(view: dict[str, Any], question: str, text: str, options: list[st
 
 def test_drafting_is_refused_to_non_coordinators(slack, slack_double):
     question = slack_double.add_user_message(PUBLIC_CHANNEL, "台湾向けのいちごの準備を教えてください", EXPORTER)
-    _shortcut(slack, slack_double, EXPORTER, question, "trig-refused")
-    slack_double.wait_for("chat.postEphemeral", user=EXPORTER, text=texts.SLACK_DRAFT_REFUSED)
-    assert slack_double.calls_to("views.open", trigger_id="trig-refused") == []
+    response = _shortcut(slack, slack_double, EXPORTER, question, "trig-refused")
+    # the refusal is a modal, opened before the ack: it works even where the bot is not a channel member
+    [opened] = slack_double.calls_to("views.open", trigger_id="trig-refused")
+    assert response.status_code == 200
+    assert opened.args["view"]["blocks"][0]["text"]["text"] == texts.SLACK_DRAFT_REFUSED
+    assert "submit" not in opened.args["view"]
+    assert slack_double.calls_to("views.update", view_id=opened.response["view"]["id"]) == []
 
 
 def test_draft_modal_then_post_in_thread_and_save_as_curated(slack, slack_double):
@@ -335,7 +364,7 @@ def test_a_mention_inside_an_answered_thread_is_answered_once(slack, slack_doubl
     probe, _ = slack.message("D0PROBE3", EXPORTER, "いちごを台湾に送るときの準備は？", channel_type="im")
     wait_answer(slack_double, "D0PROBE3", probe["ts"])
     assert len(answers_in_thread(slack_double, PUBLIC_CHANNEL, first["ts"])) == 2
-    assert len(slack_double.calls_to("reactions.add", timestamp=again["ts"])) == 1
+    assert len(statuses(slack_double, PUBLIC_CHANNEL, first["ts"])) == 2
 
 
 def test_failure_becomes_an_apology_in_the_thread(slack_settings, slack_services, slack_double, tmp_path):
@@ -343,7 +372,8 @@ def test_failure_becomes_an_apology_in_the_thread(slack_settings, slack_services
     from tests.bot.slack.conftest import SlackSender, make_app, serve
 
     # an index directory with nothing in it: the chain raises IndexUnavailable
-    broken_settings = slack_settings.model_copy(update={"index_dir": tmp_path / "no-index"})
+    broken_settings = slack_settings.model_copy(update={"index_dir": tmp_path / "no-index",
+                                                        "slack_state_db": tmp_path / "slack-state.sqlite3"})
     broken = build_services(broken_settings, embedder=slack_services.embedder)
     with serve(make_app(broken_settings, broken)) as server:
         sender = SlackSender(server.url, slack_double)
@@ -352,7 +382,7 @@ def test_failure_becomes_an_apology_in_the_thread(slack_settings, slack_services
         [reply] = wait_answer(slack_double, PUBLIC_CHANNEL, message["ts"])
     assert reply.args["text"] == IndexUnavailable.message_ja
     assert "metadata" not in reply.args  # an apology is not a conversation turn
-    slack_double.wait_for("reactions.remove", timestamp=message["ts"])
+    assert statuses(slack_double, PUBLIC_CHANNEL, message["ts"])  # the apology replaces the loading status
 
 
 def test_clarify_button_asks_the_follow_up_in_the_thread(slack, slack_double):
@@ -434,6 +464,6 @@ def test_a_failed_thread_post_still_saves_and_tells_the_coordinator(slack, slack
     notes_before = len(saved_notes())
     with slack_double.failing_method("chat.postMessage", "not_in_channel"):
         slack.interaction(_submission(view, question["text"], "衛生証明書が必要です。", [OPTION_POST, OPTION_SAVE]))
-        slack_double.wait_for("chat.postEphemeral", user=COORDINATOR, text=texts.SLACK_APOLOGY)
+        slack_double.wait_for("chat.postEphemeral", user=COORDINATOR, text=texts.SLACK_DRAFT_NOT_IN_CHANNEL)
         slack_double.wait_until(lambda: len(saved_notes()) > notes_before, "the saved note")
     assert len(slack_services.curated) == before + 1

@@ -143,7 +143,8 @@ def test_a_click_on_a_long_answer_stays_small(tmp_path):
     payload = {"type": "block_actions", "message": {"text": clicked.text, "blocks": clicked.blocks},
                "actions": [clicked.blocks[-1]["elements"][0]]}
     assert len(urlencode({"payload": json.dumps(payload, ensure_ascii=False)})) < 64 * 1024
-    assert [b["type"] for b in clicked.blocks] == ["actions"]  # the buttons sit alone after a long answer
+    # the buttons (feedback, then consult) sit alone after a long answer
+    assert [b["type"] for b in clicked.blocks] == ["context_actions", "actions"]
     # nothing of the answer is lost by moving the buttons
     blocks = [b for m in messages for b in m.blocks]
     divider = next(i for i, b in enumerate(blocks) if b["type"] == "divider")
@@ -153,3 +154,20 @@ def test_a_click_on_a_long_answer_stays_small(tmp_path):
 def test_a_short_answer_keeps_its_buttons_on_the_same_message():
     messages = render_answer(Answer(text="短い回答です。[1]", citations=[citation(1)]), "q")
     assert len(messages) == 1 and messages[0].blocks[-1]["type"] == "actions"
+
+
+def test_the_notification_text_is_escaped_like_the_blocks():
+    # M3: a curated answer (or an NFKC-normalised ＜!channel＞) must not put a live mention in `text`
+    answer = Answer(text="<!channel> 詳細は <https://evil.example|こちら> & 以上")
+    [message] = render_answer(answer, "q")
+    assert "<!channel>" not in message.text and "<https://" not in message.text
+    assert "&lt;!channel&gt;" in message.text and "&amp; 以上" in message.text
+
+
+def test_feedback_is_slacks_native_element_carrying_rating_and_question():
+    [message] = render_answer(Answer(text="短い回答です。"), "いちごの質問")
+    [feedback] = [b for b in message.blocks if b["type"] == "context_actions"]
+    [element] = feedback["elements"]
+    assert element["type"] == "feedback_buttons"
+    assert json.loads(element["positive_button"]["value"]) == {"r": "up", "q": "いちごの質問"}
+    assert json.loads(element["negative_button"]["value"]) == {"r": "down", "q": "いちごの質問"}

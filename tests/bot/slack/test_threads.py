@@ -28,3 +28,19 @@ def test_none_slots_are_left_out_of_metadata():
 
 def test_strip_mentions():
     assert strip_mentions("<@U123ABC> 質問です <@U9|name>") == "質問です"
+
+
+def test_slack_markup_is_decoded_for_the_chain():
+    from bot.slack.threads import plain_text
+
+    raw = ("<@UBOT> A&amp;B商事です。&lt;至急&gt; <https://example.co.jp/spec.pdf|規格書> と <https://example.jp> "
+           "<#C0EXPORT|輸出相談> <!here> <!subteam^S0COORD1|@coordinators>")
+    assert plain_text(raw) == ("A&B商事です。<至急> 規格書（https://example.co.jp/spec.pdf） と https://example.jp "
+                               "#輸出相談 @here @coordinators")
+
+
+def test_a_broadcast_reply_or_a_message_with_a_file_is_a_turn():
+    messages = [{"ts": "1.1", "user": "U1", "text": "いちごを台湾に", "subtype": "thread_broadcast"},
+                {"ts": "1.2", "user": "U1", "text": "添付の規格で", "subtype": "file_share"},
+                {"ts": "1.3", "user": "U1", "text": "参加しました", "subtype": "channel_join"}]
+    assert [t.text for t in turns_from_replies(messages, current_ts="9.9")] == ["いちごを台湾に", "添付の規格で"]

@@ -262,6 +262,7 @@ def test_with_slack_settings_the_events_endpoint_is_mounted_and_health_says_on(w
     settings = web_settings.model_copy(update={
         "slack_bot_token": "xoxb-test", "slack_signing_secret": "not-a-real-secret",
         "slack_api_base_url": "http://127.0.0.1:9/api/", "feedback_db": tmp_path / "f.sqlite3",
+        "slack_state_db": tmp_path / "slack-state.sqlite3",
     })
     # the same loaded index and chain, seen through the Slack-enabled settings
     services = replace(web_services, settings=settings)
