@@ -120,6 +120,16 @@ class AssistantChain:
 
         return AnswerStream(lambda on_token: self.ask(question, conversation, audience, filters, on_token=on_token))
 
+    def ask_stream(self, question: str, conversation: list[Turn], audience: str):
+        """For channels that stream (Slack's chat.startStream): the model's tokens, then the checked Answer.
+        Only an LLM produces text over time; without one this is an ordinary answer, so Slack posts it once."""
+        if self.llm is None:
+            yield self.ask(question, conversation, audience)
+            return
+        stream = self.stream(question, conversation, audience)
+        yield from stream
+        yield stream.answer
+
     # --- steps ---
     def _understand(self, work: _Work) -> _Work:
         stripped = check_question(work.question, self.settings.max_question_chars)

@@ -175,7 +175,10 @@ class SlackResponder:
             self.post_answer(client, question.channel, question.thread_ts, answer, question.text, lead_blocks)
         else:
             # the chain's final text is authoritative (citations renumbered, say): send what the stream lacks
-            rest = answer.text[len(streamed):] if answer.text.startswith(streamed) else buffer
+            if answer.mode == "fallback":  # the streamed model text was rejected: say so and give the checked answer
+                rest = f"{buffer}\n\n{texts.LLM_REPLACED_NOTICE}\n\n{answer.text}"
+            else:
+                rest = answer.text[len(streamed):] if answer.text.startswith(streamed) else buffer
             understood = answer.slots.get("question") or question.text
             client.chat_stopStream(channel=question.channel, ts=stream_ts,
                                    markdown_text=neutralize_markup(rest) or None,

@@ -104,3 +104,11 @@ def test_curated_answers_match_paraphrases_but_not_other_destinations(small_serv
     small_services.curated.add("いちごを台湾に輸出するには何が必要ですか", "台湾の残留農薬基準を確認してください。", [], author="U9")
     assert small_services.curated.match("台湾向けにいちごを輸出したいのですが、必要なことは何ですか", "public")
     assert small_services.curated.match("いちごを香港に輸出するには何が必要ですか", "public") is None
+
+
+def test_without_an_llm_ask_stream_gives_the_whole_answer_once_so_slack_posts_it(small_services):
+    chain = small_services.chain
+    question = "カキは香港に輸出できますか？"
+    pieces = list(chain.ask_stream(question, [], "public"))
+    assert len(pieces) == 1
+    assert pieces[0].text == chain.ask(question, [], "public").text

@@ -226,12 +226,17 @@ class StreamingChain:
     """The real chain, answering in pieces the way a streaming LLM answerer would: its text in a few
     chunks, then the Answer itself."""
 
-    def __init__(self, chain: Any, pieces: int = 4):
+    def __init__(self, chain: Any, pieces: int = 4, rejected_text: str | None = None):
         self._chain = chain
         self._pieces = pieces
+        self._rejected_text = rejected_text  # stream this model text, then serve the chain's answer as a fallback
 
     def ask_stream(self, question: str, conversation: list, audience: str):
         answer = self._chain.ask(question, conversation, audience)
+        if self._rejected_text is not None:
+            yield self._rejected_text
+            yield answer.model_copy(update={"mode": "fallback", "fallback_reason": "test"})
+            return
         size = max(1, len(answer.text) // self._pieces + 1)
         for start in range(0, len(answer.text), size):
             yield answer.text[start:start + size]

@@ -341,6 +341,24 @@ def test_an_answer_in_pieces_is_streamed_and_stays_a_conversation_turn(rig, slac
     assert follow.args["metadata"]["event_payload"]["country"] == "香港"
 
 
+def test_a_rejected_model_stream_ends_with_the_notice_and_the_checked_answer(rig, slack_double, slack_services,
+                                                                            monkeypatch):
+    from bot import texts
+    from bot.slack import answering
+    from tests.bot.slack.conftest import StreamingChain
+
+    monkeypatch.setattr(answering, "STREAM_FLUSH_CHARS", 10)
+    channel = "CSTREAM3"
+    garbage = "はい、できます。はい、できます。はい、できます。"
+    with rig(chain=StreamingChain(slack_services.chain, rejected_text=garbage)) as slack:
+        slack.mention(channel, EXPORTER, STRAWBERRY_TAIWAN)
+        [stop] = slack_double.wait_for("chat.stopStream", channel=channel)
+    shown = stop.response["message"]["text"]
+    checked = slack_services.chain.ask(STRAWBERRY_TAIWAN, [], "public").text
+    assert shown.index(texts.LLM_REPLACED_NOTICE) > shown.index(garbage)
+    assert shown.endswith(checked)
+
+
 def test_where_streaming_is_refused_the_answer_is_one_post(rig, slack_double, slack_services, monkeypatch):
     from bot.slack import answering
     from tests.bot.slack.conftest import StreamingChain
