@@ -120,6 +120,11 @@ class AssistantChain:
 
         return AnswerStream(lambda on_token: self.ask(question, conversation, audience, filters, on_token=on_token))
 
+    @property
+    def streams_tokens(self) -> bool:
+        """Only an LLM produces its text over time; an extractive answer is ready all at once."""
+        return self.llm is not None
+
     def ask_stream(self, question: str, conversation: list[Turn], audience: str):
         """For channels that stream (Slack's chat.startStream): the model's tokens, then the checked Answer.
         Only an LLM produces text over time; without one this is an ordinary answer, so Slack posts it once."""

@@ -34,6 +34,8 @@ UNREACHABLE_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_a
 class StreamingChain(Protocol):
     """A chain that can answer in pieces (the LLM answerer): text pieces as they come, then the Answer."""
 
+    streams_tokens: bool  # whether its text really arrives over time (an LLM); otherwise one post is better
+
     def ask_stream(self, question: str, conversation: list[Turn], audience: str) -> Iterator[str | Answer]: ...
 
 
@@ -130,7 +132,7 @@ class SlackResponder:
                                         text=texts.SLACK_EMPTY_QUESTION)
                 return
             chain = self.services.chain
-            if not ephemeral and isinstance(chain, StreamingChain):
+            if not ephemeral and isinstance(chain, StreamingChain) and chain.streams_tokens:
                 pieces = chain.ask_stream(question.text, conversation or [], self.audience(question))
                 self.stream_answer(client, question, pieces, lead_blocks)
                 return

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.build import build_index
-from ingest.config import IndexConfig
+from ingest import build_index
+from ingest import IndexConfig
 
 from bot.services import Services, build_services
 from bot.settings import Settings

@@ -109,6 +109,7 @@ def test_curated_answers_match_paraphrases_but_not_other_destinations(small_serv
 def test_without_an_llm_ask_stream_gives_the_whole_answer_once_so_slack_posts_it(small_services):
     chain = small_services.chain
     question = "カキは香港に輸出できますか？"
+    assert not chain.streams_tokens
     pieces = list(chain.ask_stream(question, [], "public"))
     assert len(pieces) == 1
     assert pieces[0].text == chain.ask(question, [], "public").text

@@ -226,6 +226,8 @@ class StreamingChain:
     """The real chain, answering in pieces the way a streaming LLM answerer would: its text in a few
     chunks, then the Answer itself."""
 
+    streams_tokens = True
+
     def __init__(self, chain: Any, pieces: int = 4, rejected_text: str | None = None):
         self._chain = chain
         self._pieces = pieces

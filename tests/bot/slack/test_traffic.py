@@ -260,7 +260,7 @@ def test_a_reply_to_a_channel_without_the_bot_is_reported_by_dm(slack, slack_dou
 
 # --- L5: feedback ---
 
-def test_repeated_clicks_store_one_row_and_a_thumbs_down_asks_why(rig, slack_double):
+def test_repeated_clicks_keep_one_rating_and_a_thumbs_down_asks_why(rig, slack_double):
     with rig() as slack:
         first, _ = slack.mention("CFEED1", EXPORTER, OYSTER_HK)
         [answer] = wait_answer(slack_double, "CFEED1", first["ts"])
@@ -283,7 +283,8 @@ def test_repeated_clicks_store_one_row_and_a_thumbs_down_asks_why(rig, slack_dou
         assert sent.status_code == 200
         settings_db = slack.parts.feedback.path
     rows = FeedbackStore(settings_db).entries(answer_id=f"slack:CFEED1:{answer.response['ts']}")
-    assert sorted((r.rating, r.comment) for r in rows) == [("down", "情報が古い"), ("up", None)]
+    # one rating per answer and person: the later 👎 with its reason replaces the three 👍 clicks
+    assert [(r.rating, r.comment) for r in rows] == [("down", "情報が古い")]
 
 
 # --- item 4: the assistant container ---
