@@ -2,43 +2,23 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot import texts
-from bot.answer_extractive import Evidence, ExtractiveAnswerer, split_sentences
+from bot.answer_extractive import Evidence, ExtractiveAnswerer
 from bot.curated import CuratedAnswerStore
 from bot.errors import AssistantError, BadQuestion, IndexUnavailable
 from bot.followup import resolve_followup
 from bot.models import Answer, Citation, RetrievedChunk, Turn
-from bot.query import QueryAnalysis, analyze, answer_type_missing, content_noun_forms, content_nouns, known_forms
+from bot.policy import AbstentionSettings, AnswerPolicy, visible_to
+from bot.query import QueryAnalysis, analyze
 from bot.retriever import HybridRetriever, RetrievalFilters, ScoredChunk
-from ingest import find_countries, find_products
 
 log = logging.getLogger(__name__)
-
-_LATIN_TOKEN = re.compile(r"^[a-z0-9.\-]+$")
-_BAN_WORDS = ("禁輸", "輸入規制", "輸入停止", "認定", "登録", "基準", "必須", "必要")
-
-
-@dataclass(frozen=True)
-class AbstentionSettings:
-    """Calibrated on the dev split (see evals/README.md); the answer is withheld below these."""
-
-    # chosen by `python -m evals.calibrate` on the dev split (155 items; false abstention ≤ 5%, best recall):
-    # unknown nouns and the answer-type check carry it, with a floor on the best dense cosine; the coverage and
-    # evidence thresholds only added false abstentions there, so they are off (still logged for recalibration)
-    min_coverage: float = 0.0  # share of the question's content nouns found in the top chunks
-    min_dense: float = 0.85  # cosine of the best dense hit
-    min_evidence: float = 0.0  # score of the best sentence (not discriminative on dev: off)
-    max_unknown_nouns: int = 0  # nouns of the question the index has never seen (関税率, ブラジル, 年会費)
-    check_answer_type: bool = True  # a question for an amount or a rate needs a sentence holding one
-    top_chunks: int = 3
 
 
 @dataclass(frozen=True)
@@ -79,7 +59,7 @@ class AssistantChain:
         self.settings = settings or ChainSettings()
         self.curated = curated
         self.llm = llm
-        self._corpus_cache: tuple[str, str] | None = None  # (generation, all chunk text) for unknown-noun checks
+        self.policy = AnswerPolicy(live_index, extractive, self.settings.abstention)
         self.runnable: Runnable = (
             RunnableLambda(self._understand, name="understand")
             | RunnableLambda(self._curated_or_clarify, name="curated_or_clarify")
@@ -135,7 +115,7 @@ class AssistantChain:
                 )
                 return work
         if analysis.needs_destination:
-            options = self._countries_covered(analysis.product, work.audience)
+            options = self.policy.countries_covered(analysis.product, work.audience)
             if len(options) >= 2:
                 lead = f"{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(options)}"
                 work.answer = Answer(
@@ -163,10 +143,10 @@ class AssistantChain:
         assert analysis is not None
         retrieved = [_retrieved(h) for h in work.hits]
         evidence = self.extractive.select(analysis, work.hits)
-        if self._should_abstain(analysis, work.hits, evidence):
+        if self.policy.should_abstain(analysis, work.hits, evidence):
             work.answer = self._abstain(analysis, work.audience, retrieved)
             return work
-        status = self._destination_status(analysis, work.hits, work.audience)
+        status = self.policy.destination_status(analysis, work.hits, work.audience)
         if status is not None:
             evidence = [status] + [e for e in evidence if e.text != status.text]
         text, cited = self.extractive.compose(evidence, lead=status)
@@ -208,98 +188,15 @@ class AssistantChain:
                     merged.append(hits[rank])
         return merged[: self.settings.k + 2]
 
-    # --- decisions ---
     def abstention_features(self, analysis: QueryAnalysis, hits: list[ScoredChunk],
                             evidence: list[Evidence]) -> dict[str, float]:
-        """The signals the abstention rule looks at (also logged by the evals for calibration)."""
-        top = hits[: self.settings.abstention.top_chunks]
-        reader = self.live_index.current()
-        # content nouns, not every token: particles and sub-word pieces would make any chunk look relevant
-        terms = set(content_nouns(analysis.search_text))
-        if analysis.is_english:
-            terms = {t for t in terms if not _LATIN_TOKEN.match(t)}
-        present: set[str] = set()
-        for hit in top:
-            present |= set(self.extractive.tokenize(hit.chunk.indexed_text))
-        coverage = len(terms & present) / len(terms) if terms else 0.0
-        dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
-        pairs = [] if analysis.is_english else content_noun_forms(analysis.normalized)
-        forms = known_forms()
-        vocabulary = reader.known_terms([form for form, _ in pairs])
-        corpus = self._corpus_text(reader)
-        # a noun counts as known when the index has it as a token, inside a longer word (農薬 in 残留農薬),
-        # or as a glossary/vocabulary form
-        unknown = {form for form, surface in pairs
-                   if form not in vocabulary and form not in forms and surface not in forms
-                   and surface not in corpus and form not in corpus}
-        return {
-            "type_missing": float(answer_type_missing(analysis.normalized, [e.text for e in evidence])),
-            "coverage": round(coverage, 4),
-            "dense": round(float(dense), 4),
-            "evidence": round(evidence[0].score, 4) if evidence else 0.0,
-            "terms": float(len(terms)),
-            "unknown": float(len(unknown)),
-        }
-
-    def _should_abstain(self, analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence]) -> bool:
-        if not hits or not evidence:
-            return True
-        if analysis.country and not any(analysis.country in e.hit.chunk.countries for e in evidence):
-            return True  # no picked sentence is about that destination: another country's rule is no answer
-        a = self.settings.abstention
-        f = self.abstention_features(analysis, hits, evidence)
-        if analysis.is_english and f["terms"] == 0:
-            return f["dense"] < a.min_dense
-        searched_dense = any(h.dense is not None for h in hits)  # a lexical-only chain has no cosine to judge
-        return (
-            (a.check_answer_type and f["type_missing"] > 0)
-            or f["unknown"] > a.max_unknown_nouns
-            or f["coverage"] < a.min_coverage
-            or (searched_dense and f["dense"] < a.min_dense)
-            or f["evidence"] < a.min_evidence
-        )
-
-    def _corpus_text(self, reader) -> str:
-        """All chunk text of the live generation, lower-cased, for substring checks; rebuilt on a switch."""
-        cached = self._corpus_cache
-        if cached is None or cached[0] != reader.generation:
-            text = "\n".join(c.text for c in reader.chunks.values()).lower()
-            self._corpus_cache = cached = (reader.generation, text)
-        return cached[1]
-
-    def _destination_status(self, analysis: QueryAnalysis, hits: list[ScoredChunk], audience: str) -> Evidence | None:
-        """For product + destination questions, the regulation sentence about that pair, to lead with."""
-        if not (analysis.product and analysis.country) or analysis.intent != "regulation":
-            return None
-        reader = self.live_index.current()
-        candidates: list[ScoredChunk] = [
-            h for h in hits
-            if h.chunk.kind == "regulation" and analysis.product in h.chunk.products
-        ]
-        if not candidates:
-            for chunk in reader.chunks.values():
-                if (chunk.kind == "regulation" and analysis.product in chunk.products
-                        and analysis.country in chunk.countries
-                        and (audience == "internal" or chunk.audience == "public")):
-                    candidates.append(ScoredChunk(chunk, 0.0))
-        best: Evidence | None = None
-        for hit in candidates:
-            about_product = analysis.product in find_products(f"{hit.chunk.title} {hit.chunk.section}")
-            for position, sentence in enumerate(split_sentences(hit.chunk.text)):
-                if analysis.country not in find_countries(sentence):
-                    continue
-                if not about_product and analysis.product not in find_products(sentence):
-                    continue
-                weight = sum(1 for w in _BAN_WORDS if w in sentence) + (1 if re.search(r"\d{4}年", sentence) else 0)
-                if best is None or weight > best.score:
-                    best = Evidence(sentence.lstrip("○〇・- ").strip(), hit, position, float(weight))
-        return best
+        return self.policy.abstention_features(analysis, hits, evidence)
 
     def _abstain(self, analysis: QueryAnalysis, audience: str, retrieved: list[RetrievedChunk]) -> Answer:
         citations: list[Citation] = []
         reader = self.live_index.current()
         desk = [c for c in reader.chunks.values() if c.doc_id == self.settings.consultation_doc_id
-                and (audience == "internal" or c.audience == "public")]
+                and visible_to(audience, c.audience)]
         if desk:
             citations.append(_citation(1, ScoredChunk(desk[0], 0.0)))
         pointer = texts.ABSTAIN_POINTER + ("[1]" if citations else "")
@@ -312,18 +209,6 @@ class AssistantChain:
             mode="abstain",
             slots=self._slots(analysis),
         )
-
-    def _countries_covered(self, product: str, audience: str) -> list[str]:
-        """Destinations the rule notes for a product are written for (their front matter, not every country a
-        note happens to mention, such as alternative markets)."""
-        reader = self.live_index.current()
-        counts: Counter[str] = Counter()
-        for meta in reader.documents.values():
-            if meta.kind == "regulation" and product in meta.products and (
-                audience == "internal" or meta.audience == "public"
-            ):
-                counts.update(meta.countries)
-        return [name for name, _ in counts.most_common(8)]
 
     @staticmethod
     def _slots(analysis: QueryAnalysis) -> dict[str, str | None]:
