@@ -38,6 +38,7 @@ class _Work:
     audience: str
     started: float
     filters: RetrievalFilters | None = None
+    reader: Any = None  # the index snapshot pinned for this question: one generation from first step to last
     analysis: QueryAnalysis | None = None
     hits: list[ScoredChunk] = field(default_factory=list)
     answer: Answer | None = None
@@ -75,6 +76,7 @@ class AssistantChain:
             raise BadQuestion(f"unknown audience {audience!r}")
         work = _Work(question or "", list(conversation or []), audience, time.perf_counter(), filters)
         try:
+            work.reader = self.live_index.current()  # the only call: a generation switch cannot split a question
             done: _Work = self.runnable.invoke(work)
         except AssistantError:
             raise
@@ -115,7 +117,7 @@ class AssistantChain:
                 )
                 return work
         if analysis.needs_destination:
-            options = self.policy.countries_covered(analysis.product, work.audience)
+            options = self.policy.countries_covered(analysis.product, work.audience, work.reader)
             if len(options) >= 2:
                 lead = f"{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(options)}"
                 work.answer = Answer(
@@ -131,7 +133,8 @@ class AssistantChain:
         if work.answer is not None:
             return work
         assert work.analysis is not None
-        work.hits = self.retriever.search(work.analysis, audience=work.audience, k=self.settings.k, filters=work.filters)
+        work.hits = self.retriever.search(work.analysis, audience=work.audience, k=self.settings.k,
+                                          filters=work.filters, reader=work.reader)
         if len(work.analysis.products) > 1:
             work.hits = self._merge_per_product(work)
         return work
@@ -143,10 +146,10 @@ class AssistantChain:
         assert analysis is not None
         retrieved = [_retrieved(h) for h in work.hits]
         evidence = self.extractive.select(analysis, work.hits)
-        if self.policy.should_abstain(analysis, work.hits, evidence):
-            work.answer = self._abstain(analysis, work.audience, retrieved)
+        if self.policy.should_abstain(analysis, work.hits, evidence, work.reader):
+            work.answer = self._abstain(analysis, work.audience, retrieved, work.reader)
             return work
-        status = self.policy.destination_status(analysis, work.hits, work.audience)
+        status = self.policy.destination_status(analysis, work.hits, work.audience, work.reader)
         if status is not None:
             evidence = [status] + [e for e in evidence if e.text != status.text]
         text, cited = self.extractive.compose(evidence, lead=status)
@@ -179,7 +182,7 @@ class AssistantChain:
         merged = list(work.hits[:2])
         per_product = [
             self.retriever.search(replace(analysis, products=(product,)), audience=work.audience,
-                                  k=self.settings.k, filters=work.filters)
+                                  k=self.settings.k, filters=work.filters, reader=work.reader)
             for product in analysis.products
         ]
         for rank in range(self.settings.k):
@@ -192,9 +195,8 @@ class AssistantChain:
                             evidence: list[Evidence]) -> dict[str, float]:
         return self.policy.abstention_features(analysis, hits, evidence)
 
-    def _abstain(self, analysis: QueryAnalysis, audience: str, retrieved: list[RetrievedChunk]) -> Answer:
+    def _abstain(self, analysis: QueryAnalysis, audience: str, retrieved: list[RetrievedChunk], reader: Any) -> Answer:
         citations: list[Citation] = []
-        reader = self.live_index.current()
         desk = [c for c in reader.chunks.values() if c.doc_id == self.settings.consultation_doc_id
                 and visible_to(audience, c.audience)]
         if desk:

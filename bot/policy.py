@@ -47,10 +47,10 @@ class AnswerPolicy:
         self._corpus_cache: tuple[str, str] | None = None  # (generation, all chunk text) for unknown-noun checks
 
     def abstention_features(self, analysis: QueryAnalysis, hits: list[ScoredChunk],
-                            evidence: list[Evidence]) -> dict[str, float]:
+                            evidence: list[Evidence], reader: Any = None) -> dict[str, float]:
         """The signals the abstention rule looks at (also logged by the evals for calibration)."""
         top = hits[: self.settings.top_chunks]
-        reader = self.live_index.current()
+        reader = reader or self.live_index.current()
         # content nouns, not every token: particles and sub-word pieces would make any chunk look relevant
         terms = set(content_nouns(analysis.search_text))
         if analysis.is_english:
@@ -78,13 +78,14 @@ class AnswerPolicy:
             "unknown": float(len(unknown)),
         }
 
-    def should_abstain(self, analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence]) -> bool:
+    def should_abstain(self, analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence],
+                       reader: Any = None) -> bool:
         if not hits or not evidence:
             return True
         if analysis.country and not any(analysis.country in e.hit.chunk.countries for e in evidence):
             return True  # no picked sentence is about that destination: another country's rule is no answer
         a = self.settings
-        f = self.abstention_features(analysis, hits, evidence)
+        f = self.abstention_features(analysis, hits, evidence, reader)
         if analysis.is_english and f["terms"] == 0:
             return f["dense"] < a.min_dense
         searched_dense = any(h.dense is not None for h in hits)  # a lexical-only chain has no cosine to judge
@@ -104,11 +105,12 @@ class AnswerPolicy:
             self._corpus_cache = cached = (reader.generation, text)
         return cached[1]
 
-    def destination_status(self, analysis: QueryAnalysis, hits: list[ScoredChunk], audience: str) -> Evidence | None:
+    def destination_status(self, analysis: QueryAnalysis, hits: list[ScoredChunk], audience: str,
+                           reader: Any = None) -> Evidence | None:
         """For product + destination questions, the regulation sentence about that pair, to lead with."""
         if not (analysis.product and analysis.country) or analysis.intent != "regulation":
             return None
-        reader = self.live_index.current()
+        reader = reader or self.live_index.current()
         candidates: list[ScoredChunk] = [
             h for h in hits
             if h.chunk.kind == "regulation" and analysis.product in h.chunk.products
@@ -132,10 +134,10 @@ class AnswerPolicy:
                     best = Evidence(sentence.lstrip("○〇・- ").strip(), hit, position, float(weight))
         return best
 
-    def countries_covered(self, product: str, audience: str) -> list[str]:
+    def countries_covered(self, product: str, audience: str, reader: Any = None) -> list[str]:
         """Destinations the rule notes for a product are written for (their front matter, not every country a
         note happens to mention, such as alternative markets)."""
-        reader = self.live_index.current()
+        reader = reader or self.live_index.current()
         counts: Counter[str] = Counter()
         for meta in reader.documents.values():
             if meta.kind == "regulation" and product in meta.products and visible_to(audience, meta.audience):
