@@ -12,7 +12,7 @@ from bot import texts
 from bot.answer_extractive import Evidence, ExtractiveAnswerer
 from bot.curated import CuratedAnswerStore
 from bot.errors import AssistantError, BadQuestion, IndexUnavailable
-from bot.followup import resolve_followup
+from bot.followup import resolve_followup, stands_alone
 from bot.models import Answer, Citation, RetrievedChunk, Turn
 from bot.policy import AbstentionSettings, AnswerPolicy, visible_to
 from bot.query import QueryAnalysis, analyze
@@ -95,7 +95,7 @@ class AssistantChain:
         if len(stripped) > self.settings.max_question_chars:
             raise BadQuestion("question too long", texts.question_too_long(self.settings.max_question_chars))
         effective, carried = resolve_followup(stripped, work.conversation)
-        if self.llm is not None and work.conversation:
+        if self.llm is not None and work.conversation and not stands_alone(stripped):
             # LLM mode condenses the follow-up itself; the rule-based rewrite stays as the fallback
             effective = self.llm.condense(stripped, work.conversation) or effective
         work.analysis = analyze(effective, carried)

@@ -42,7 +42,7 @@ _SUPPORT_WORDS = ("支援", "補助", "相談", "セミナー", "窓口", "サ�
 _GENERIC_NOUNS = {
     "何", "事", "物", "方", "時", "場合", "今", "中", "為", "所", "辺", "感じ", "幾ら", "くらい", "位", "%", "件",
     "年", "月", "日", "度", "様", "さん", "ところ", "これ", "それ", "どれ", "どこ", "誰", "いつ", "具合",
-    "幾つ", "一通り", "承知", "一回", "皆", "全部", "全て", "色々", "本当", "大丈夫", "ハードル",
+    "幾つ", "一通り", "承知", "一回", "皆", "全部", "全て", "色々", "本当", "大丈夫", "ハードル", "こと", "もの", "とき",
 }
 _local = threading.local()
 
@@ -129,6 +129,22 @@ def content_noun_forms(text: str) -> list[tuple[str, str]]:
             continue
         if form and form not in _GENERIC_NOUNS and not form.isdigit() and not form.startswith("何"):
             nouns.append((form, surface))
+    return nouns
+
+
+def topic_nouns(text: str) -> list[str]:
+    """Content nouns that can name a topic: verbal nouns (改定, 宣言, 輸出) say what happened, not what about."""
+    nouns = []
+    for m in _sudachi().tokenize(unicodedata.normalize("NFKC", text), SplitMode.B):
+        pos = m.part_of_speech()
+        if pos[0] != "名詞" or pos[1] in ("数詞", "代名詞") or pos[2] == "サ変可能" or pos[2] == "助数詞可能":
+            continue
+        surface = m.surface().strip().lower()
+        form = m.normalized_form().strip().lower()
+        if len(surface) < 2 or surface.endswith(("的", "方")) or form in _GENERIC_NOUNS or form.isdigit():
+            continue
+        if not form.startswith("何"):
+            nouns.append(form)
     return nouns
 
 
