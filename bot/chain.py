@@ -117,17 +117,24 @@ class AssistantChain:
                 )
                 return work
         if analysis.needs_destination:
-            options = self.policy.countries_covered(analysis.product, work.audience, work.reader)
-            if len(options) >= 2:
-                lead = f"{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(options)}"
-                work.answer = Answer(
-                    text=f"{texts.CLARIFY_COUNTRY}\n{lead}",
-                    clarify=texts.CLARIFY_COUNTRY,
-                    clarify_options=options,
-                    mode="clarify",
-                    slots=self._slots(analysis),
-                )
+            work.answer = self._clarify(analysis, work)
         return work
+
+    def _clarify(self, analysis: QueryAnalysis, work: _Work) -> Answer | None:
+        """Ask which destination, offering those the rule notes cover for the product; for a product no rule note
+        covers, say so, name the destinations the documents mention for it and point to the authorities."""
+        product = analysis.product or analysis.product_phrase or ""
+        ruled = self.policy.has_rules_note(analysis.product, work.audience, work.reader)
+        if ruled:
+            options = self.policy.countries_covered(analysis.product, work.audience, work.reader)
+            if len(options) < 2:
+                return None  # one destination only: the answer itself says where it applies
+            text = f"{texts.CLARIFY_COUNTRY}\n{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(options)}"
+        else:
+            options = self.policy.countries_mentioned(analysis.product, work.audience, work.reader)
+            text = texts.no_rules_note(product, options)
+        return Answer(text=text, clarify=texts.CLARIFY_COUNTRY, clarify_options=options, mode="clarify",
+                      slots=self._slots(analysis))
 
     def _retrieve(self, work: _Work) -> _Work:
         if work.answer is not None:
@@ -146,8 +153,14 @@ class AssistantChain:
         assert analysis is not None
         retrieved = [_retrieved(h) for h in work.hits]
         evidence = self.extractive.select(analysis, work.hits)
-        if self.policy.should_abstain(analysis, work.hits, evidence, work.reader):
+        decision = self.policy.decide(analysis, work.hits, evidence, work.reader, work.audience)
+        if decision.outcome == "abstain":
             work.answer = self._abstain(analysis, work.audience, retrieved, work.reader)
+            work.answer.features = decision.features
+            return work
+        if decision.outcome == "partial":
+            work.answer = self._partial(analysis, work, evidence, retrieved, decision.missing or "")
+            work.answer.features = decision.features
             return work
         status = self.policy.destination_status(analysis, work.hits, work.audience, work.reader)
         if status is not None:
@@ -172,8 +185,34 @@ class AssistantChain:
             disclaimer=texts.DISCLAIMER_REGULATION if regulatory else None,
             mode=mode,
             slots=self._slots(analysis),
+            features=decision.features,
         )
         return work
+
+    def _partial(self, analysis: QueryAnalysis, work: _Work, evidence: list[Evidence],
+                 retrieved: list[RetrievedChunk], missing: str) -> Answer:
+        """The related facts the documents hold, under a lead naming what they lack, and the desk pointer."""
+        text, cited = self.extractive.compose(evidence)
+        citations = [_citation(i + 1, hit) for i, hit in enumerate(cited)]
+        desk = self._desk(work.audience, work.reader)
+        pointer = texts.ABSTAIN_POINTER
+        if desk is not None and all(c.doc_id != desk.doc_id for c in citations):
+            citations.append(_citation(len(citations) + 1, ScoredChunk(desk, 0.0)))
+            pointer += f"[{len(citations)}]"
+        return Answer(
+            text=f"{texts.partial_lead(missing)}\n{text}\n{pointer}",
+            outcome="partial",
+            citations=citations,
+            retrieved=retrieved,
+            as_of=_newest([c.as_of for c in citations]),
+            mode="partial",
+            slots=self._slots(analysis),
+        )
+
+    def _desk(self, audience: str, reader: Any):
+        desk = [c for c in reader.chunks.values() if c.doc_id == self.settings.consultation_doc_id
+                and visible_to(audience, c.audience)]
+        return desk[0] if desk else None
 
     def _merge_per_product(self, work: _Work) -> list[ScoredChunk]:
         """A question about two products gets the best chunks of each, interleaved after the joint ones."""
@@ -191,20 +230,16 @@ class AssistantChain:
                     merged.append(hits[rank])
         return merged[: self.settings.k + 2]
 
-    def abstention_features(self, analysis: QueryAnalysis, hits: list[ScoredChunk],
-                            evidence: list[Evidence]) -> dict[str, float]:
-        return self.policy.abstention_features(analysis, hits, evidence)
-
     def _abstain(self, analysis: QueryAnalysis, audience: str, retrieved: list[RetrievedChunk], reader: Any) -> Answer:
         citations: list[Citation] = []
-        desk = [c for c in reader.chunks.values() if c.doc_id == self.settings.consultation_doc_id
-                and visible_to(audience, c.audience)]
-        if desk:
-            citations.append(_citation(1, ScoredChunk(desk[0], 0.0)))
+        desk = self._desk(audience, reader)
+        if desk is not None:
+            citations.append(_citation(1, ScoredChunk(desk, 0.0)))
         pointer = texts.ABSTAIN_POINTER + ("[1]" if citations else "")
         return Answer(
             text=f"{texts.ABSTAIN}\n{pointer}",
             abstained=True,
+            outcome="abstain",
             citations=citations,
             retrieved=retrieved,
             as_of=_newest([c.as_of for c in citations]),

@@ -6,7 +6,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Audience = Literal["public", "internal"]
-AnswerMode = Literal["extractive", "llm", "curated", "abstain", "clarify"]
+AnswerMode = Literal["extractive", "llm", "curated", "abstain", "clarify", "partial"]
+# answer: the asked facts; partial: related facts under a lead naming what the documents lack; abstain: none
+Outcome = Literal["answer", "partial", "abstain"]
 
 
 class Turn(BaseModel):
@@ -44,6 +46,7 @@ class RetrievedChunk(BaseModel):
 class Answer(BaseModel):
     text: str
     abstained: bool = False
+    outcome: Outcome = "answer"
     clarify: str | None = None  # a question back to the user when the answer depends on a missing slot
     clarify_options: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
@@ -53,3 +56,5 @@ class Answer(BaseModel):
     mode: AnswerMode = "extractive"
     slots: dict[str, str | None] = Field(default_factory=dict)
     latency_ms: float = 0.0
+    # what the policy decided on (answerability features); read by the evals, never sent to a channel
+    features: dict[str, float] = Field(default_factory=dict, exclude=True)

@@ -1,18 +1,20 @@
-"""The chain's decisions in one place: whether to answer (abstention), when to ask back (clarify), which rule
+"""The chain's decisions in one place: whether to answer (answer / partial / abstain), when to ask back (clarify), which rule
 sentence leads (rules first) and what an audience may see."""
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
 from bot.answer_extractive import Evidence, ExtractiveAnswerer, split_sentences
-from bot.query import QueryAnalysis, answer_type_missing, content_noun_forms, content_nouns, known_forms
+from bot.answerability import MODEL_PATH, AnswerabilityModel, AudienceVocabulary, question_features
+from bot.query import QueryAnalysis, asked_type, asked_type_missing
 from bot.retriever import ScoredChunk
 from ingest import find_countries, find_products
 
-_LATIN_TOKEN = re.compile(r"^[a-z0-9.\-]+$")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _BAN_WORDS = ("禁輸", "輸入規制", "輸入停止", "認定", "登録", "基準", "必須", "必要")
 
 
@@ -23,87 +25,86 @@ def visible_to(audience: str, chunk_audience: str) -> bool:
 
 @dataclass(frozen=True)
 class AbstentionSettings:
-    """Calibrated on the dev split (see evals/README.md); the answer is withheld below these."""
+    """Where the answerability model lives and the floors around it."""
 
-    # chosen by `python -m evals.calibrate` on the dev split (155 items; false abstention ≤ 5%, best recall):
-    # unknown nouns and the answer-type check carry it, with a floor on the best dense cosine; the coverage and
-    # evidence thresholds only added false abstentions there, so they are off (still logged for recalibration)
-    min_coverage: float = 0.0  # share of the question's content nouns found in the top chunks
-    min_dense: float = 0.85  # cosine of the best dense hit
-    min_evidence: float = 0.0  # score of the best sentence (not discriminative on dev: off)
-    max_unknown_nouns: int = 0  # nouns of the question the index has never seen (関税率, ブラジル, 年会費)
-    check_answer_type: bool = True  # a question for an amount or a rate needs a sentence holding one
+    model_path: Path = MODEL_PATH  # fitted by `python -m evals calibrate` on dev + counterfactuals
+    # a question the model would not answer still gets the related facts (partial) when the evidence is on topic
+    # and what is missing can be named (a year, a figure type, a product, a destination); else abstain
+    partial_min_dense: float = 0.8
     top_chunks: int = 3
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the policy decided for one question, and what it decided on."""
+
+    outcome: Literal["answer", "partial", "abstain"]
+    features: dict[str, float] = field(default_factory=dict)
+    missing: str | None = None  # what the documents do not hold, for the partial lead (「2024年の件数」)
+
+
+_TYPE_LABELS = {"amount": "金額", "rate": "割合", "count": "件数", "date": "時期"}
+
 
 class AnswerPolicy:
-    """Abstention, clarify options and the rules-first lead, over the live index."""
+    """Answerability, clarify options and the rules-first lead, over one index snapshot."""
 
     def __init__(self, live_index: Any, extractive: ExtractiveAnswerer, settings: AbstentionSettings | None = None):
         self.live_index = live_index
         self.extractive = extractive
         self.settings = settings or AbstentionSettings()
-        self._corpus_cache: tuple[str, str] | None = None  # (generation, all chunk text) for unknown-noun checks
+        config = getattr(live_index, "config", None)
+        self.vocabulary = AudienceVocabulary(extractive.tokenize, getattr(config, "embed_cache", None))
+        self.model = AnswerabilityModel.load(self.settings.model_path) if self.settings.model_path.is_file() else None
 
     def abstention_features(self, analysis: QueryAnalysis, hits: list[ScoredChunk],
-                            evidence: list[Evidence], reader: Any = None) -> dict[str, float]:
-        """The signals the abstention rule looks at (also logged by the evals for calibration)."""
-        top = hits[: self.settings.top_chunks]
+                            evidence: list[Evidence], reader: Any = None, audience: str = "public") -> dict[str, float]:
+        """The signals the answerability model weighs (returned with every answer for the evals)."""
         reader = reader or self.live_index.current()
-        # content nouns, not every token: particles and sub-word pieces would make any chunk look relevant
-        terms = set(content_nouns(analysis.search_text))
-        if analysis.is_english:
-            terms = {t for t in terms if not _LATIN_TOKEN.match(t)}
-        present: set[str] = set()
-        for hit in top:
-            present |= set(self.extractive.tokenize(hit.chunk.indexed_text))
-        coverage = len(terms & present) / len(terms) if terms else 0.0
-        dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
-        pairs = [] if analysis.is_english else content_noun_forms(analysis.normalized)
-        forms = known_forms()
-        vocabulary = reader.known_terms([form for form, _ in pairs])
-        corpus = self._corpus_text(reader)
-        # a noun counts as known when the index has it as a token, inside a longer word (農薬 in 残留農薬),
-        # or as a glossary/vocabulary form
-        unknown = {form for form, surface in pairs
-                   if form not in vocabulary and form not in forms and surface not in forms
-                   and surface not in corpus and form not in corpus}
-        return {
-            "type_missing": float(answer_type_missing(analysis.normalized, [e.text for e in evidence])),
-            "coverage": round(coverage, 4),
-            "dense": round(float(dense), 4),
-            "evidence": round(evidence[0].score, 4) if evidence else 0.0,
-            "terms": float(len(terms)),
-            "unknown": float(len(unknown)),
-        }
+        return question_features(analysis, hits, evidence, reader, audience, self.vocabulary,
+                                 self.settings.top_chunks)
+
+    def decide(self, analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence], reader: Any,
+               audience: str) -> Decision:
+        if not hits or not evidence:
+            return Decision("abstain")
+        f = self.abstention_features(analysis, hits, evidence, reader, audience)
+        searched_dense = any(h.dense is not None for h in hits)
+        if self.model is None:
+            return Decision("answer", f)
+        values = dict(f)
+        if not searched_dense:  # a lexical-only chain has no cosine: judge it on the other signals
+            values.update({name: self.model.mean[i] for i, name in enumerate(self.model.features)
+                           if name in ("dense", "dense_gap")})
+        probability = self.model.probability(values)
+        f = {**f, "p_answerable": round(probability, 4)}
+        if probability >= self.model.threshold:
+            return Decision("answer", f)
+        missing = self._missing(analysis, evidence, f)
+        if missing and (not searched_dense or f["dense"] >= self.settings.partial_min_dense):
+            return Decision("partial", f, missing)
+        return Decision("abstain", f)
 
     def should_abstain(self, analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence],
-                       reader: Any = None) -> bool:
-        if not hits or not evidence:
-            return True
-        if analysis.country and not any(analysis.country in e.hit.chunk.countries for e in evidence):
-            return True  # no picked sentence is about that destination: another country's rule is no answer
-        a = self.settings
-        f = self.abstention_features(analysis, hits, evidence, reader)
-        if analysis.is_english and f["terms"] == 0:
-            return f["dense"] < a.min_dense
-        searched_dense = any(h.dense is not None for h in hits)  # a lexical-only chain has no cosine to judge
-        return (
-            (a.check_answer_type and f["type_missing"] > 0)
-            or f["unknown"] > a.max_unknown_nouns
-            or f["coverage"] < a.min_coverage
-            or (searched_dense and f["dense"] < a.min_dense)
-            or f["evidence"] < a.min_evidence
-        )
+                       reader: Any = None, audience: str = "public") -> bool:
+        return self.decide(analysis, hits, evidence, reader or self.live_index.current(), audience).outcome != "answer"
 
-    def _corpus_text(self, reader) -> str:
-        """All chunk text of the live generation, lower-cased, for substring checks; rebuilt on a switch."""
-        cached = self._corpus_cache
-        if cached is None or cached[0] != reader.generation:
-            text = "\n".join(c.text for c in reader.chunks.values()).lower()
-            self._corpus_cache = cached = (reader.generation, text)
-        return cached[1]
+    @staticmethod
+    def _missing(analysis: QueryAnalysis, evidence: list[Evidence], f: dict[str, float]) -> str | None:
+        """Name what the documents lack: the asked year, destination or product, and the figure type."""
+        parts: list[str] = []
+        if f.get("year_missing"):
+            parts.extend(f"{y}年" for y in sorted(set(_YEAR.findall(analysis.normalized))))
+        if f.get("country_missing") and analysis.country:
+            parts.append(analysis.country)
+        if f.get("product_missing") and analysis.product:
+            parts.append(analysis.product)
+        kind = asked_type_missing(analysis.normalized, [e.text for e in evidence]) if f.get("type_missing") else None
+        if kind:
+            parts.append(_TYPE_LABELS[kind])
+        elif parts and (kind := asked_type(analysis.normalized)):
+            parts.append(_TYPE_LABELS[kind])
+        return "の".join(parts) if parts else None
 
     def destination_status(self, analysis: QueryAnalysis, hits: list[ScoredChunk], audience: str,
                            reader: Any = None) -> Evidence | None:
@@ -133,6 +134,22 @@ class AnswerPolicy:
                 if best is None or weight > best.score:
                     best = Evidence(sentence.lstrip("○〇・- ").strip(), hit, position, float(weight))
         return best
+
+    def has_rules_note(self, product: str | None, audience: str, reader: Any) -> bool:
+        """Whether a rule note the audience may read is written for this product."""
+        return bool(product) and any(
+            meta.kind == "regulation" and product in meta.products and visible_to(audience, meta.audience)
+            for meta in reader.documents.values())
+
+    def countries_mentioned(self, product: str | None, audience: str, reader: Any) -> list[str]:
+        """Destinations any document the audience may read names for this product (cases, strategy notes)."""
+        if not product:
+            return []
+        counts: Counter[str] = Counter()
+        for meta in reader.documents.values():
+            if product in meta.products and visible_to(audience, meta.audience):
+                counts.update(meta.countries)
+        return [name for name, _ in counts.most_common(8)]
 
     def countries_covered(self, product: str, audience: str, reader: Any = None) -> list[str]:
         """Destinations the rule notes for a product are written for (their front matter, not every country a
