@@ -18,9 +18,11 @@ from bot.retriever import ScoredChunk
 
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 FEATURES = ("dense", "dense_gap", "margin", "coverage", "coverage_expanded", "unknown_share", "type_missing",
-            "year_missing", "product_missing", "country_missing", "evidence", "evidence_coverage")
+            "year_missing", "year_value_missing", "product_missing", "country_missing", "evidence", "evidence_coverage")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _LATIN_TOKEN = re.compile(r"^[a-z0-9.\-]+$")
+_YEAR_MENTION = re.compile(r"(?:19|20)\d{2}\s*(?:年度|年)?")
+_LINE = re.compile(r"[\n。]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # A question word meets an index term in e5 space from this cosine on (手応え ~ 反響/評価), nearest few only.
 NEIGHBOUR_COSINE = 0.88
@@ -133,6 +135,15 @@ class AudienceVocabulary:
         return matrix / (np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9)
 
 
+def _year_has_value(year: str, texts: list[str]) -> bool:
+    """Some line naming the year also holds a number that is not itself a year."""
+    for text in texts:
+        for line in _LINE.split(text):
+            if year in line and re.search(r"\d", _YEAR_MENTION.sub("", line)):
+                return True
+    return False
+
+
 def question_features(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence], reader: Any,
                       audience: str, vocabulary: AudienceVocabulary, top_chunks: int = 3) -> dict[str, float]:
     """The signals the answerability model weighs; every one is read from the audience's documents only."""
@@ -171,6 +182,10 @@ def question_features(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence
         "type_missing": float(asked_type_missing(analysis.normalized, [e.text for e in evidence]
                                                  + [h.chunk.text for h in top]) is not None),
         "year_missing": float(bool(asked_years) and not all(y in evidence_text for y in asked_years)),
+        # a figure next to the asked one: the year is there but no line of the top chunks gives it a value
+        # (a table row 「2024：」 left empty, 「2027：●千円以上」 still to be set)
+        "year_value_missing": float(bool(asked_years) and not all(
+            _year_has_value(y, [h.chunk.text for h in top]) for y in asked_years)),
         "product_missing": float(bool(analysis.product) and not any(analysis.product in e.hit.chunk.products
                                                                       for e in evidence)),
         "country_missing": float(bool(analysis.country) and not any(analysis.country in e.hit.chunk.countries
