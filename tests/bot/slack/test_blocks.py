@@ -153,3 +153,13 @@ def test_a_click_on_a_long_answer_stays_small(tmp_path):
 def test_a_short_answer_keeps_its_buttons_on_the_same_message():
     messages = render_answer(Answer(text="短い回答です。[1]", citations=[citation(1)]), "q")
     assert len(messages) == 1 and messages[0].blocks[-1]["type"] == "actions"
+
+
+def test_a_partial_answer_leads_with_what_the_documents_lack_in_bold():
+    lead = texts.partial_lead("2024年の件数")
+    answer = Answer(text=f"{lead}\n2023年は292件でした。[1]", outcome="partial", mode="partial", citations=[citation(1)])
+    [message] = render_answer(answer, "2024年は何件？", public_base_url="https://bot.example.jp/")
+    assert all_section_texts([message])[0].startswith(f"*{lead}*\n2023年は292件")
+    plain = Answer(text=f"{lead}\n2023年は292件でした。[1]", citations=[citation(1)])
+    [message] = render_answer(plain, "q", public_base_url="https://bot.example.jp/")
+    assert not all_section_texts([message])[0].startswith("*")
