@@ -79,6 +79,11 @@ class AnswerPolicy:
         probability = self.model.probability(values)
         f = {**f, "p_answerable": round(probability, 4)}
         missing = self._missing(analysis, evidence, f)
+        if f.get("country_missing"):
+            # no picked sentence is about the asked destination: another country's rule is no answer (a rule, not
+            # a weight: the counterfactual destinations are outside the vocabulary, so the model never learns it)
+            partial = missing is not None and (not searched_dense or f["dense"] >= self.settings.partial_min_dense)
+            return Decision("partial" if partial else "abstain", f, missing if partial else None)
         if probability >= self.model.threshold:
             if f.get("year_value_missing") and missing:
                 # the asked year is there without its figure (an empty table row): give the neighbours, say so

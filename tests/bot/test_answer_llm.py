@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.models import Turn
 from bot.settings import Settings
 
@@ -121,5 +122,8 @@ def test_followups_are_condensed_by_the_llm(llm_services, fake_llm):
     condense = [r["messages"][-1]["content"] for r in fake_llm.requests[before:] if "最後の質問" in r["messages"][-1]["content"]]
     assert condense and "じゃあ香港は" in condense[0] and "いちごを台湾に輸出するときの注意点は" in condense[0]
     assert answer.slots["question"] == "いちごを香港に輸出するときの注意点は?"
-    # the small corpus has nothing on strawberries to Hong Kong: no answer from the Taiwan note
-    assert answer.abstained
+    # the small corpus has nothing on strawberries to Hong Kong: the Taiwan note is no answer, at most related facts
+    # under a lead saying Hong Kong is missing
+    assert answer.outcome in ("abstain", "partial") and answer.mode in ("abstain", "partial")
+    if answer.outcome == "partial":
+        assert answer.text.startswith(texts.partial_lead("香港"))
