@@ -1,16 +1,77 @@
-"""Rule-based follow-ups: turn 「じゃあ香港は？」 into a full question using the conversation's slots."""
+"""Follow-up or new question: a question is read with the conversation only when it cannot stand alone (no topic
+of its own and an elliptical form); then slots (product, destination, year, topic) are carried over."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from bot.models import Turn
-from bot.query import normalize_question
+from bot.query import content_noun_forms, normalize_question, topic_nouns
 from ingest import find_countries, find_products
 
-_ELLIPSIS_START = re.compile(r"^(じゃあ|じゃ|では|それでは|それなら|なら|あと|また|ちなみに|and |also |what about|how about)", re.I)
-_ELLIPSIS_END = re.compile(r"(は|では|の場合は|だと|なら|の場合|向けは|はどう|はどうですか|はどうでしょうか)[?？]?$")
-_PRONOUN = re.compile(r"(それ|その|これ|この|同じ|そちら|\bit\b|\bthat\b|\bthose\b)", re.I)
-_SHORT = 20
+ASPECTS_PATH = Path(__file__).parent / "data" / "followup.yaml"
+
+# Grammar that points back to an earlier turn: openers (じゃあ…, and …), demonstratives, 「前の…」「逆に」.
+_ANAPHORA = re.compile(
+    r"^(じゃあ|じゃ|では|で、|それでは|それなら|なら|あと|ちなみに|逆に|ほかに|他に|and\b|also\b|what about|how about)"
+    r"|(それ|その|これ|この|同じ|そちら|前の|\bit\b|\bthat\b|\bthose\b|\binstead\b|\bthen\b)",
+    re.I,
+)
+# Endings that leave the predicate to the earlier turn: 「Xは？」「Xだと？」「Xの場合は？」「…のはいつ？」
+_ELLIPTICAL_END = re.compile(r"(は|では|だと|なら|の場合は?|向けは|はどう(ですか|でしょうか)?|のは[^、。はが]{0,8})[?？]?$")
+_YEAR = re.compile(r"(19|20)\d{2}年度?")
+_LATIN = re.compile(r"[A-Za-z]")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+# A question with at most this much topic of its own (a long compound noun counts two) may lean on the conversation.
+_MAX_OWN_TOPIC = 1
+_LONG_NOUN = 4
+
+
+@lru_cache(maxsize=1)
+def aspect_words(path: Path = ASPECTS_PATH) -> frozenset[str]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return frozenset(normalize_question(str(w)).lower() for w in raw.get("aspect_words", []))
+
+
+def own_topic(question: str) -> int:
+    """How much topic a question names itself, beside slot values and aspect words (two for a long compound)."""
+    normalized = normalize_question(question)
+    if _LATIN.search(normalized) and not _JAPANESE.search(normalized):
+        # English: content words of four letters or more stand in for nouns; the opener's word is not a topic
+        words = [w for w in re.findall(r"[a-z]{4,}", normalized.lower()) if w not in _ENGLISH_FUNCTION_WORDS]
+        return max(0, len(words) - 1)
+    slot_words = {w.lower() for w in (*find_products(normalized), *find_countries(normalized))}
+    weight = 0
+    for noun in topic_nouns(normalized):
+        if noun in aspect_words() or noun in slot_words or find_products(noun) or find_countries(noun):
+            continue
+        weight += 2 if len(noun) >= _LONG_NOUN else 1
+    return weight
+
+
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    "what about which when where does will would could should there their they this that those with from into "
+    "instead then also much many more does have has been than".split()
+)
+
+
+def has_elliptical_form(question: str) -> bool:
+    q = normalize_question(question)
+    named = [n for n in topic_nouns(q) if n not in aspect_words()]
+    return bool(_ANAPHORA.search(q) or _ELLIPTICAL_END.search(q) or not named)
+
+
+def stands_alone(question: str) -> bool:
+    """False only for a question with no topic of its own and an elliptical form (「金額は？」「じゃあ香港は？」)."""
+    return not (has_elliptical_form(question) and own_topic(question) <= _MAX_OWN_TOPIC)
+
+
+def is_elliptical(question: str) -> bool:
+    """Kept for callers of the old name: a question that cannot stand alone."""
+    return not stands_alone(question)
 
 
 def previous_context(conversation: list[Turn]) -> tuple[str | None, dict[str, str | None]]:
@@ -33,37 +94,39 @@ def previous_context(conversation: list[Turn]) -> tuple[str | None, dict[str, st
     return None, {}
 
 
-def is_elliptical(question: str) -> bool:
-    q = question.strip()
-    return len(q) <= _SHORT or bool(_ELLIPSIS_START.search(q)) or bool(_ELLIPSIS_END.search(q))
-
-
 def _swap(text: str, old: str | None, new: str) -> str:
     if old and old in text:
         return text.replace(old, new)
     return f"{text}（{new}）"
 
 
+def _previous_topic(previous: str) -> str:
+    """What the earlier question was about, without its asking words: its content nouns (whole text in English)."""
+    if _LATIN.search(previous) and not _JAPANESE.search(previous):
+        return previous
+    nouns = [surface for form, surface in content_noun_forms(previous) if form not in aspect_words()]
+    return " ".join(dict.fromkeys(nouns)) or previous
+
+
 def resolve_followup(question: str, conversation: list[Turn]) -> tuple[str, dict[str, str | None]]:
     """Return the question to answer and the slots carried over from earlier turns."""
     normalized = normalize_question(question)
     previous, slots = previous_context(conversation)
-    if not previous:
+    if not previous or stands_alone(normalized):
         return normalized, {}
     products, countries = find_products(normalized), find_countries(normalized)
     new_product = products[0] if products else None
     new_country = countries[0] if countries else None
-    if is_elliptical(normalized) and (new_product or new_country):
+    carried = {"product": new_product or slots.get("product"), "country": new_country or slots.get("country")}
+    if new_product or new_country:
         rewritten = previous
         if new_country:
             rewritten = _swap(rewritten, slots.get("country"), new_country)
         if new_product:
             rewritten = _swap(rewritten, slots.get("product"), new_product)
-        carried = {"product": new_product or slots.get("product"), "country": new_country or slots.get("country")}
         return rewritten, carried
-    if _PRONOUN.search(normalized) and (slots.get("product") or slots.get("country")):
-        return normalized, {"product": new_product or slots.get("product"), "country": new_country or slots.get("country")}
-    if is_elliptical(normalized) and not (new_product or new_country) and slots.get("product"):
-        # 「必要な書類は？」 after a product question: keep talking about the same product and country
-        return normalized, {"product": slots.get("product"), "country": slots.get("country")}
-    return normalized, {}
+    new_year, old_year = _YEAR.search(normalized), _YEAR.search(previous)
+    if new_year and old_year and own_topic(normalized) == 0:
+        # 「じゃあ2022年は？」 after a question about 2023: the same question for the other year
+        return previous.replace(old_year.group(0), new_year.group(0)), carried
+    return f"{normalized}（{_previous_topic(previous)}）", carried

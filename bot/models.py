@@ -7,7 +7,9 @@ from pydantic import BaseModel, Field
 
 Audience = Literal["public", "internal"]
 # "fallback": the extractive answer, served because the LLM's answer was rejected or its endpoint failed
-AnswerMode = Literal["extractive", "llm", "fallback", "curated", "abstain", "clarify"]
+AnswerMode = Literal["extractive", "llm", "fallback", "curated", "abstain", "clarify", "partial"]
+# answer: the asked facts; partial: related facts under a lead naming what the documents lack; abstain: none
+Outcome = Literal["answer", "partial", "abstain"]
 
 
 class Turn(BaseModel):
@@ -45,6 +47,7 @@ class RetrievedChunk(BaseModel):
 class Answer(BaseModel):
     text: str
     abstained: bool = False
+    outcome: Outcome = "answer"
     clarify: str | None = None  # a question back to the user when the answer depends on a missing slot
     clarify_options: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
@@ -55,3 +58,5 @@ class Answer(BaseModel):
     fallback_reason: str | None = None  # mode "fallback": why the LLM answer was not served
     slots: dict[str, str | None] = Field(default_factory=dict)
     latency_ms: float = 0.0
+    # what the policy decided on (answerability features); read by the evals, never sent to a channel
+    features: dict[str, float] = Field(default_factory=dict, exclude=True)

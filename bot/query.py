@@ -34,6 +34,14 @@ _STATUS_WORDS = (
 # Asking which destinations (「禁輸の国はどこ？」) or for the general picture is answered, not clarified.
 _WHICH_PLACE = ("どこ", "どの国", "どちら", "国・地域って", "一通り", "一般", "いつ", "何月", "時期", "頃", "ごろ",
                 "which countr", "where", "when")
+# "What rules apply / what is needed" and "I want to export / sell abroad": grammar of a can-I-export question.
+_ASKS_RULES = re.compile(r"(規制|ルール|決まり|何が必要|何がいる|何の手続|手続きは|手続きって|要件|rules?\b|requirement|regulation)",
+                         re.I)
+_EXPORT_INTENT = re.compile(r"(輸出|海外に|海外で|海外へ|出したい|売りたい|\bexport(ing)?\b)", re.I)
+# The thing to be exported, when the vocabulary does not know it: the noun phrase before を/って/は + export words.
+_PRODUCT_PHRASE = re.compile(
+    r"^(?:宮城県?の|県産の?)?(?P<p>[^\s、。,.!?？！をはがで]{1,15}?)(?:を|って|は)(?:海外|輸出|外国|売|出)")
+_PRODUCT_PHRASE_EN = re.compile(r"\bexport (?:miyagi )?(?P<p>[a-z][a-z ]{1,25}?)(?: made\b| from\b| to\b|[?.]|$)", re.I)
 _PROCEDURE_WORDS = ("手続", "申請", "どうすれば", "方法", "流れ", "how to", "how do", "procedure", "steps")
 _CASE_WORDS = ("事例", "取組例", "実績", "成功", "ケース", "case", "example")
 _SUPPORT_WORDS = ("支援", "補助", "相談", "セミナー", "窓口", "サポート", "support", "help", "consult")
@@ -42,7 +50,7 @@ _SUPPORT_WORDS = ("支援", "補助", "相談", "セミナー", "窓口", "サ�
 _GENERIC_NOUNS = {
     "何", "事", "物", "方", "時", "場合", "今", "中", "為", "所", "辺", "感じ", "幾ら", "くらい", "位", "%", "件",
     "年", "月", "日", "度", "様", "さん", "ところ", "これ", "それ", "どれ", "どこ", "誰", "いつ", "具合",
-    "幾つ", "一通り", "承知", "一回", "皆", "全部", "全て", "色々", "本当", "大丈夫", "ハードル",
+    "幾つ", "一通り", "承知", "一回", "皆", "全部", "全て", "色々", "本当", "大丈夫", "ハードル", "こと", "もの", "とき",
 }
 _local = threading.local()
 
@@ -61,12 +69,17 @@ class QueryAnalysis:
     asks_status: bool  # "can X go to Y?" — answered by a per-destination status
     is_english: bool
     asks_which_place: bool = False
+    product_phrase: str | None = None  # what is to be exported, in the question's words, vocabulary or not
+    asks_export_rules: bool = False  # "I want to export X: what rules apply / what is needed?"
 
     @property
     def needs_destination(self) -> bool:
-        """A status question about a product with no destination: the answer depends on the country."""
-        return (self.intent == "regulation" and self.asks_status and self.product is not None
-                and self.country is None and not self.asks_which_place)
+        """A can-I-export / what-rules question about a product with no destination: it depends on the country."""
+        if self.country is not None or self.asks_which_place:
+            return False
+        if self.intent == "regulation" and self.asks_status and self.product is not None:
+            return True
+        return self.asks_export_rules and (self.product or self.product_phrase) is not None
 
     @property
     def product(self) -> str | None:
@@ -132,26 +145,60 @@ def content_noun_forms(text: str) -> list[tuple[str, str]]:
     return nouns
 
 
+def topic_nouns(text: str) -> list[str]:
+    """Content nouns that can name a topic: verbal nouns (改定, 宣言, 輸出) say what happened, not what about."""
+    nouns = []
+    for m in _sudachi().tokenize(unicodedata.normalize("NFKC", text), SplitMode.B):
+        pos = m.part_of_speech()
+        if pos[0] != "名詞" or pos[1] in ("数詞", "代名詞") or pos[2] == "サ変可能" or pos[2] == "助数詞可能":
+            continue
+        surface = m.surface().strip().lower()
+        form = m.normalized_form().strip().lower()
+        if len(surface) < 2 or surface.endswith(("的", "方")) or form in _GENERIC_NOUNS or form.isdigit():
+            continue
+        if not form.startswith("何"):
+            nouns.append(form)
+    return nouns
+
+
 def content_nouns(text: str) -> list[str]:
     """Nouns that name what a question is about, as the lexical index's normalized forms."""
     return [form for form, _surface in content_noun_forms(text)]
 
 
-# What kind of value a question asks for, and what a sentence answering it must contain.
-_ASKS_MONEY = re.compile(r"(いくら|何円|金額|費用|値段|価格|料金|運賃|手数料|how much|price|cost|fee)", re.I)
-_ASKS_PERCENT = re.compile(r"(何%|何パーセント|何割|関税率|税率|what percent)", re.I)
-_HAS_MONEY = re.compile(r"\d[\d,.]*\s*(兆|億|万|千)?円")
-_HAS_PERCENT = re.compile(r"\d[\d,.]*\s*(%|割)")
+# What kind of value a question asks for, and what a sentence answering it must contain (grammar, not topics).
+_ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
+    ("rate", re.compile(r"(何%|何パーセント|何割|関税率|税率|補助率|what percent|what share)", re.I),
+     re.compile(r"\d[\d,.]*\s*(%|割)|[一二三四五六七八九十]割|分の")),
+    ("amount", re.compile(r"(いくら|何円|金額|費用|値段|価格|料金|運賃|手数料|how much|price|cost|fee)", re.I),
+     re.compile(r"\d[\d,.]*\s*(兆|億|万|千)?円")),
+    ("count", re.compile(r"(何件|何社|何人|何軒|何品目|何商品|何か国|何カ国|何事例|何団体|how many)", re.I),
+     re.compile(r"\d[\d,.]*\s*(件|社|人|軒|品目|商品|か国|カ国|国・地域|事例|団体|産地|店)")),
+    ("date", re.compile(r"(いつ|何年|何月|時期|when\b|what year)", re.I),
+     re.compile(r"(\d{4}|令和|平成)\s*(年|年度)|\d{1,2}月")),
+)
+
+
+def asked_type(question: str) -> str | None:
+    """The kind of value asked for: "rate", "amount", "count", "date", or None."""
+    for name, asks, _has in _ASKED_TYPES:
+        if asks.search(question):
+            return name
+    return None
+
+
+def asked_type_missing(question: str, sentences: list[str]) -> str | None:
+    """The asked value type when no picked sentence holds a value of that type, else None."""
+    text = " ".join(sentences)
+    for name, asks, has in _ASKED_TYPES:
+        if asks.search(question):
+            return None if has.search(text) else name
+    return None
 
 
 def answer_type_missing(question: str, sentences: list[str]) -> bool:
-    """True when the question asks for money or a rate and no picked sentence holds one."""
-    text = " ".join(sentences)
-    if _ASKS_PERCENT.search(question):
-        return not _HAS_PERCENT.search(text)
-    if _ASKS_MONEY.search(question):
-        return not _HAS_MONEY.search(text)
-    return False
+    """True when the question asks for money or a rate and no picked sentence holds one (the old rule)."""
+    return asked_type_missing(question, sentences) in ("rate", "amount")
 
 
 @lru_cache(maxsize=1)
@@ -207,6 +254,8 @@ def analyze(question: str, carried_slots: dict[str, str | None] | None = None) -
             extra.append(name)
     search_text = " ".join([normalized, *extra]) if extra else normalized
     is_english = bool(_LATIN.search(normalized)) and not _JAPANESE.search(normalized)
+    phrase_match = (_PRODUCT_PHRASE_EN if is_english else _PRODUCT_PHRASE).search(normalized)
+    asks_status = _has_any(normalized, _STATUS_WORDS)
     return QueryAnalysis(
         question=question,
         normalized=normalized,
@@ -214,7 +263,10 @@ def analyze(question: str, carried_slots: dict[str, str | None] | None = None) -
         products=products,
         countries=countries,
         intent=detect_intent(normalized),
-        asks_status=_has_any(normalized, _STATUS_WORDS),
+        asks_status=asks_status,
         is_english=is_english,
         asks_which_place=_has_any(normalized, _WHICH_PLACE),
+        product_phrase=(products[0] if products else phrase_match.group("p").strip() if phrase_match else None),
+        asks_export_rules=bool(_EXPORT_INTENT.search(normalized)) and (
+            asks_status or bool(_ASKS_RULES.search(normalized))),
     )

@@ -78,8 +78,9 @@ class HybridRetriever(BaseRetriever):
     settings: RetrievalSettings = RetrievalSettings()
 
     def search(self, analysis: QueryAnalysis, audience: str | None = None, k: int | None = None,
-               filters: RetrievalFilters | None = None) -> list[ScoredChunk]:
-        reader = self.live_index.current()
+               filters: RetrievalFilters | None = None, reader: Any = None) -> list[ScoredChunk]:
+        """`reader` pins the index snapshot a caller already holds (one generation for a whole question)."""
+        reader = reader or self.live_index.current()
         audience = audience or self.audience
         k = k or self.k
         s = self.settings

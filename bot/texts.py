@@ -7,8 +7,24 @@ ABSTAIN = (
     "推測でお答えすることは控えます。"
 )
 ABSTAIN_POINTER = "詳しくは県の輸出相談窓口にご相談ください。"
+def partial_lead(missing: str) -> str:
+    """The lead of a partial answer: what the documents lack, then the related facts they do hold."""
+    return f"ご質問の{missing}についての記載は資料にありませんでした。関連する記載は次のとおりです。"
+
+
 CLARIFY_COUNTRY = "輸出先によって必要な手続きや規制が異なります。どの国・地域への輸出をお考えですか？"
 CLARIFY_OPTIONS_LEAD = "資料で扱っている主な輸出先："
+NO_RULES_AUTHORITIES = (
+    "輸出先ごとの輸入条件や証明書は農林水産省、植物検疫は植物防疫所、輸出先の規制や市場の情報はジェトロ（JETRO）で"
+    "ご確認いただけます。県の輸出相談窓口にもご相談いただけます。"
+)
+
+
+def no_rules_note(product: str, destinations: list[str]) -> str:
+    """For a product no rule note covers: say so, name what the documents mention, point to the authorities."""
+    mentioned = f"資料に出てくる{product}の輸出先：{'、'.join(destinations)}\n" if destinations else ""
+    return (f"参照している資料には、{product}の輸出規制をまとめた記載がありません。\n{mentioned}"
+            f"{NO_RULES_AUTHORITIES}\n{CLARIFY_COUNTRY}")
 DISCLAIMER_REGULATION = (
     "※輸入規制や手続きは変更されることがあります。実際の輸出にあたっては、農林水産省・植物防疫所・"
     "輸出先国の当局・ジェトロなど所管機関で最新の情報を必ずご確認ください。"

@@ -53,7 +53,7 @@ def build_answer_fns(index: Path, configs: list[str], naive_files: list[str] | N
 
 def cmd_run(args: argparse.Namespace) -> int:
     from evals import report
-    from evals.metrics import score_item, summarize, summarize_by_kind
+    from evals.metrics import headline_with_intervals, score_item, summarize, summarize_by_kind
     from evals.runner import load_dataset, run_items, write_results
 
     console = Console(stderr=True)
@@ -63,22 +63,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         configs += [c for c in (args.baselines or CONFIGS) if c != args.config]
     _services, fns = build_answer_fns(Path(args.index), configs, args.naive_files, args.audience)
     by_id = {item["id"]: item for item in items}
-    summaries, by_kind, all_rows, all_scores = {}, {}, {}, {}
+    summaries, by_kind, all_rows, all_scores, intervals = {}, {}, {}, {}, {}
     for name, fn in fns.items():
         rows = run_items(fn, items, label=name, show_progress=not args.quiet)
         scores = [score_item(by_id[r["id"]], r) for r in rows]
         summaries[name], by_kind[name] = summarize(scores), summarize_by_kind(scores)
         all_rows[name], all_scores[name] = rows, scores
+        intervals[name] = headline_with_intervals(scores)
     write_results(all_rows[args.config], Path(args.results_out))
     dataset = Path(args.dataset).name
     report.print_report(Console(), dataset, summaries, by_kind, args.config)
+    Console().print(report.intervals_table(intervals, f"{dataset}: headline metrics, 95% bootstrap intervals"))
     if args.report_out:
         out = Path(args.report_out)
         out.mkdir(parents=True, exist_ok=True)
         for name, rows in all_rows.items():
             if name != args.config:
                 write_results(rows, out / f"results-{name}.jsonl")
-        report.write_json(out / "summary.json", dataset, summaries, by_kind, args.config)
+        report.write_json(out / "summary.json", dataset, summaries, by_kind, args.config, intervals)
         report.write_html(out / "report.html", dataset, summaries, by_kind, args.config,
                           all_scores[args.config], all_rows[args.config], by_id)
         console.print(f"report: {out / 'report.html'}  summary: {out / 'summary.json'}")
@@ -101,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--audience", default="public", choices=["public", "internal"])
     run.add_argument("--quiet", action="store_true")
     run.set_defaults(func=cmd_run)
+    from evals import calibrate as calibrate_cmd
     from evals import load as load_cmd
 
     load_cmd.add_parser(sub)
+    calibrate_cmd.add_parser(sub)
     try:
         from evals import bench as bench_cmd
 

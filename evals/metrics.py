@@ -66,7 +66,10 @@ def score_item(item: dict, result: dict) -> dict[str, Any]:
         "all_facts": None if not (answerable and facts) else len(found) == len(facts),
         "citation_ok": None if not found else len(cited_ok) / len(found),
         "abstained": bool(result.get("abstained")),
+        "partial": result.get("outcome") == "partial",
         "clarified": bool(result.get("clarify")),
+        # conversation set: a follow-up must be resolved, a topic switch answered as the new question it is
+        "turn_kind": item.get("turn_kind") or ("followup" if item["kind"] == "followup" else None),
         "latency_ms": float(result.get("latency_ms", 0.0)),
         "mode": result.get("mode"),
         "fallback_reason": result.get("fallback_reason"),
@@ -95,6 +98,8 @@ def summarize(scores: list[dict]) -> dict[str, Any]:
     abstained = [s for s in scores if s["abstained"]]
     true_abstentions = [s for s in abstained if s["kind"] == "unanswerable"]
     latencies = [s["latency_ms"] for s in scores]
+    switches = [s for s in scores if s["turn_kind"] == "switch"]
+    followups = [s for s in scores if s["turn_kind"] == "followup" and s["answerable"]]
     answered_chars = [s["answer_chars"] for s in answerable if not s["abstained"]]
     return {
         "items": len(scores),
@@ -107,6 +112,10 @@ def summarize(scores: list[dict]) -> dict[str, Any]:
         "abstention_precision": round(len(true_abstentions) / len(abstained), 4) if abstained else None,
         "abstention_recall": round(len(true_abstentions) / len(unanswerable), 4) if unanswerable else None,
         "false_abstention": round(sum(s["abstained"] for s in answerable) / len(answerable), 4) if answerable else None,
+        "abstain_or_partial_recall": _mean([s["abstained"] or s["partial"] for s in unanswerable]),
+        "partial_share_answerable": _mean([s["partial"] for s in answerable]),
+        "switch_as_asked": _mean([s["all_facts"] for s in switches]),
+        "followup_resolved": _mean([s["all_facts"] for s in followups]),
         "clarify_recall": round(sum(s["clarified"] for s in clarify_items) / len(clarify_items), 4) if clarify_items else None,
         "clarify_rate": round(sum(s["clarified"] for s in scores) / len(scores), 4) if scores else None,
         "median_answer_chars": statistics.median(answered_chars) if answered_chars else None,
@@ -124,3 +133,37 @@ def summarize_by_kind(scores: list[dict]) -> dict[str, dict[str, Any]]:
     for s in scores:
         groups[s["kind"]].append(s)
     return {kind: summarize(items) for kind, items in sorted(groups.items())}
+
+
+def bootstrap_interval(values: list, rounds: int = 2000, seed: int = 0) -> tuple[float, float] | None:
+    """95% percentile bootstrap interval of the mean of per-item values (None where a metric does not apply)."""
+    import random
+
+    present = [float(v) for v in values if v is not None]
+    if not present:
+        return None
+    rng = random.Random(seed)
+    means = sorted(sum(rng.choices(present, k=len(present))) / len(present) for _ in range(rounds))
+    return round(means[int(0.025 * rounds)], 4), round(means[int(0.975 * rounds) - 1], 4)
+
+
+# per-item value behind each headline metric, for bootstrap intervals
+HEADLINE = {
+    "false_abstention": lambda s: s["abstained"] if s["answerable"] else None,
+    "abstain_or_partial_recall": lambda s: (s["abstained"] or s["partial"]) if s["kind"] == "unanswerable" else None,
+    "partial_share_answerable": lambda s: s["partial"] if s["answerable"] else None,
+    "clarify_recall": lambda s: s["clarified"] if s["expects_clarify"] else None,
+    "switch_as_asked": lambda s: s["all_facts"] if s["turn_kind"] == "switch" else None,
+    "followup_resolved": lambda s: s["all_facts"] if s["turn_kind"] == "followup" and s["answerable"] else None,
+    "all_facts": lambda s: s["all_facts"],
+}
+
+
+def headline_with_intervals(scores: list[dict]) -> dict[str, dict[str, Any]]:
+    """The headline metrics with their 95% bootstrap intervals and the number of items each applies to."""
+    out = {}
+    for name, value in HEADLINE.items():
+        values = [value(s) for s in scores]
+        present = [v for v in values if v is not None]
+        out[name] = {"value": _mean(present), "ci95": bootstrap_interval(present), "n": len(present)}
+    return out

@@ -19,7 +19,11 @@ METRICS = [
     ("abstention_precision", "abstain precision", True),
     ("abstention_recall", "abstain recall", True),
     ("false_abstention", "false abstention", False),
+    ("abstain_or_partial_recall", "abstain-or-partial recall", True),
+    ("partial_share_answerable", "partial on answerable", False),
     ("clarify_recall", "clarify recall", True),
+    ("switch_as_asked", "topic switch as asked", True),
+    ("followup_resolved", "follow-up resolved", True),
     ("median_answer_chars", "median answer chars", False),
     ("latency_p50_ms", "p50 ms", False),
     ("latency_p95_ms", "p95 ms", False),
@@ -156,8 +160,26 @@ pre{{white-space:pre-wrap;background:#f7fafc;padding:6px}}.fail{{border-top:1px 
     path.write_text(page, encoding="utf-8")
 
 
-def write_json(path: Path, dataset: str, summaries: dict, by_kind: dict, main: str) -> None:
+def write_json(path: Path, dataset: str, summaries: dict, by_kind: dict, main: str,
+               intervals: dict | None = None) -> None:
     path.write_text(json.dumps({
         "dataset": dataset, "main": main, "summaries": summaries, "by_kind": by_kind,
-        "margins": margins(summaries, main),
+        "margins": margins(summaries, main), "intervals95": intervals or {},
     }, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def intervals_table(intervals: dict[str, dict[str, dict[str, Any]]], title: str) -> Table:
+    """Headline metrics per configuration as value [95% bootstrap interval] (n items)."""
+    table = Table(title=title)
+    table.add_column("metric")
+    for name in intervals:
+        table.add_column(name, justify="right")
+    keys = next(iter(intervals.values())).keys() if intervals else []
+    for key in keys:
+        cells = []
+        for per_config in intervals.values():
+            m = per_config[key]
+            ci = m["ci95"]
+            cells.append("—" if m["value"] is None else f"{m['value']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] n={m['n']}")
+        table.add_row(key, *cells)
+    return table

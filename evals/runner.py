@@ -35,6 +35,7 @@ def result_row(item: dict, answer: Answer, extra: dict | None = None) -> dict:
         "question": item["question"],
         "answer": answer.text,
         "abstained": answer.abstained,
+        "outcome": answer.outcome,
         "clarify": answer.clarify,
         "citations": [c.model_dump() for c in answer.citations],
         "retrieved": [r.text for r in answer.retrieved],
@@ -59,23 +60,11 @@ def chain_answer_fn(chain: Any, audience: str = "public", with_features: bool = 
     def answer(item: dict) -> dict:
         result = chain.ask(item["question"], conversation=conversation_of(item), audience=audience)
         extra = {}
-        if with_features and result.retrieved:
-            extra["features"] = _features(chain, item, result)
+        if with_features and result.features:
+            extra["features"] = result.features  # what the chain decided on, not a recomputation
         return result_row(item, result, extra)
 
     return answer
-
-
-def _features(chain: Any, item: dict, answer: Answer) -> dict:
-    """Abstention signals for calibration, recomputed from the same retrieval the chain did."""
-    from bot.followup import resolve_followup
-    from bot.query import analyze
-
-    effective, carried = resolve_followup(item["question"], conversation_of(item))
-    analysis = analyze(effective, carried)
-    hits = chain.retriever.search(analysis, k=chain.settings.k)
-    evidence = chain.extractive.select(analysis, hits)
-    return chain.abstention_features(analysis, hits, evidence)
 
 
 def chain_variant(chain: Any, mode: str) -> Any:

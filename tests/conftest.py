@@ -10,6 +10,9 @@ import pytest
 from ingest.config import IndexConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The shared folder sits beside the repository, or one level up from a git worktree (…/wt/<name>/).
+SHARED = next((p for p in (REPO_ROOT.parent / "shared", REPO_ROOT.parent.parent / "shared") if p.is_dir()),
+              REPO_ROOT.parent / "shared")
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +52,7 @@ def small_index_dir(tmp_path_factory: pytest.TempPathFactory, small_corpus_dir: 
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    path = REPO_ROOT.parent / "shared" / "corpus"
+    path = SHARED / "corpus"
     if not path.is_dir():
         pytest.skip(f"shared corpus not found at {path}")
     return path
@@ -62,7 +65,7 @@ def knowledge_index_dir(tmp_path_factory: pytest.TempPathFactory, index_config: 
     from ingest.index.build import build_index
 
     sources = [REPO_ROOT / "knowledge"]
-    corpus = REPO_ROOT.parent / "shared" / "corpus"
+    corpus = SHARED / "corpus"
     if corpus.is_dir():
         sources.append(corpus)
     index_dir = tmp_path_factory.mktemp("knowledge-index")

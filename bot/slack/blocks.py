@@ -148,6 +148,9 @@ def answer_body_blocks(answer: Answer, public_base_url: str) -> list[Block]:
     """The answer, its sources and the disclaimer, as sections that each fit the 3,000-char limit."""
     blocks: list[Block] = []
     body = escape_mrkdwn(answer.text)
+    if answer.outcome == "partial" and "\n" in body:
+        lead, rest = body.split("\n", 1)
+        body = f"*{lead}*\n{rest}"  # what the documents lack comes first and stands out
     if answer.clarify and answer.clarify not in answer.text:
         body = f"{body}\n{escape_mrkdwn(answer.clarify)}" if body else escape_mrkdwn(answer.clarify)
     if answer.clarify_options and not any(opt in answer.text for opt in answer.clarify_options):

@@ -81,6 +81,7 @@ def to_response(answer: Answer, answer_id: str, conversation_id: str) -> AskResp
         as_of=answer.as_of,
         disclaimer=answer.disclaimer,
         mode=answer.mode,
+        outcome=answer.outcome,
     )
 
 

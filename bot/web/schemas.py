@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.models import AnswerMode
+from bot.models import AnswerMode, Outcome
 
 
 class AskRequest(BaseModel):
@@ -36,6 +36,10 @@ class AskResponse(BaseModel):
     as_of: str | None = None
     disclaimer: str | None = None
     mode: AnswerMode
+    outcome: Outcome = Field(
+        default="answer",
+        description="answer: 質問への回答 / partial: 質問の値は資料にないが関連する記載を示す / abstain: 回答を控えた",
+    )
 
 
 class FeedbackRequest(BaseModel):

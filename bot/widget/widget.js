@@ -54,6 +54,7 @@
     ".msg.bot { background: #fff; border: 1px solid #cfd8e3; }",
     ".who { display: block; font-size: 12px; color: #3f4a56; margin-bottom: 2px; }",
     ".text { white-space: pre-wrap; margin: 0; }",
+    ".partial { border-left: 3px solid #b26a00; padding-left: 8px; }",
     ".status { color: #3f4a56; font-size: 14px; }",
     ".notice { color: #7a4b00; background: #fff6e0; font-size: 13px; margin: 0 0 6px; padding: 4px 6px; border-radius: 4px; }",
     ".examples { list-style: none; margin: 8px 0 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }",
@@ -328,6 +329,8 @@
 
   function renderDone(bubble, textNode, data) {
     renderAnswerText(textNode, data.text, data.citations);
+    // a partial answer: its first line says what the documents lack; mark it so it reads as a caveat
+    if (data.outcome === "partial") { bubble.classList.add("partial"); }
     if (data.clarify_options && data.clarify_options.length) {
       var options = el("div", { "class": "options", role: "group", "aria-label": TEXTS.clarify_lead });
       data.clarify_options.forEach(function (option) {

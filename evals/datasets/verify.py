@@ -19,20 +19,28 @@ import yaml
 
 DATASETS_DIR = Path(__file__).resolve().parent
 # The corpus is shared read-only material beside the repository, not part of it.
-DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+# A git worktree sits one level deeper (…/wt/<name>/), so the shared folder is looked for beside either.
+_SHARED_CANDIDATES = [Path(__file__).resolve().parents[n] / "shared" for n in (3, 4)]
+SHARED_DIR = next((p for p in _SHARED_CANDIDATES if p.is_dir()), _SHARED_CANDIDATES[0])
+DEFAULT_CORPUS = SHARED_DIR / "corpus"
 VOCABULARY = Path(__file__).resolve().parents[2] / "ingest" / "data" / "vocabulary.yaml"
 
 SPLITS = ("dev", "test")
 KINDS = ("fact", "procedure", "support", "case", "regulation", "multi", "unanswerable", "followup")
 KEY_PRODUCTS = ("水産物", "米", "牛肉", "いちご", "日本酒", "さつまいも")
 REQUIRED_KEYS = {"id", "question", "answer_facts", "source", "evidence", "kind"}
-OPTIONAL_KEYS = {"conversation", "expect"}
+OPTIONAL_KEYS = {"conversation", "expect", "turn_kind"}
+# In the conversation set a question follows earlier turns: a true follow-up (kind followup, or an unanswerable
+# follow-up) or a topic switch (any answerable kind: a self-contained question that must be answered as asked).
+TURN_KINDS = ("followup", "switch")
 EVIDENCE_MAX_CHARS = 25
 HEADING_SEPARATOR = " > "
 # How far (in squashed characters) below its heading a section's facts may sit. Sections of the
 # strategy are a few hundred to ~2,500 characters; this catches a source that names the wrong section.
 SECTION_WINDOW = 3000
 ID_PATTERN = re.compile(r"^(dev|test)-\d{3}$")
+# Items written blind for issue 11 keep one id whichever split they were assigned to.
+BLIND_ID_PATTERN = re.compile(r"^b11-\d{3}$")
 CIRCLED = re.compile(r"[\u2460-\u2473]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -172,8 +180,10 @@ def check_item(item: Item, corpus: dict[str, SourceFile]) -> tuple[list[str], li
         return problems, warnings
 
     kind, source, evidence = data["kind"], data["source"], data["evidence"]
-    if not ID_PATTERN.match(data["id"]) or not data["id"].startswith(item.split + "-"):
-        problems.append(f"{where}: id must look like {item.split}-001")
+    if not BLIND_ID_PATTERN.match(data["id"]) and (
+        not ID_PATTERN.match(data["id"]) or not data["id"].startswith(item.split + "-")
+    ):
+        problems.append(f"{where}: id must look like {item.split}-001 (or b11-001)")
     if not data["question"].strip():
         problems.append(f"{where}: empty question")
     if kind not in KINDS:
@@ -191,10 +201,17 @@ def check_item(item: Item, corpus: dict[str, SourceFile]) -> tuple[list[str], li
         problems.append(f"{where}: answerable item without answer_facts")
 
     conversation = data.get("conversation")
-    if kind == "followup":
+    turn_kind = data.get("turn_kind")
+    if turn_kind is not None and turn_kind not in TURN_KINDS:
+        problems.append(f"{where}: turn_kind must be one of {TURN_KINDS}")
+    if kind == "followup" and turn_kind == "switch":
+        problems.append(f"{where}: a followup item cannot be a topic switch")
+    if turn_kind == "switch" and kind == "unanswerable":
+        problems.append(f"{where}: a topic switch asks an answerable question")
+    if kind == "followup" or turn_kind is not None:
         problems += _check_conversation(where, conversation)
     elif conversation is not None:
-        problems.append(f"{where}: only followup items carry a conversation")
+        problems.append(f"{where}: only followup items and items with a turn_kind carry a conversation")
 
     if kind != "unanswerable":
         found, more = _check_source(where, kind, source, evidence, facts, corpus)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.models import Turn
 from bot.settings import Settings
 from tests.bot.fake_openai import CHATML_RENDERED, GEMMA_TEMPLATE, GOOD, FakeOpenAI
@@ -107,6 +108,11 @@ def test_a_checked_condensed_followup_is_used(llm_services, fake_llm):
     condense = [r["messages"][-1]["content"] for r in fake_llm.requests[before:] if "最後の質問" in r["messages"][-1]["content"]]
     assert condense and "じゃあ香港は" in condense[0] and "いちごを台湾に輸出するときの注意点は" in condense[0]
     assert answer.slots["question"] == "いちごを香港に輸出するときの注意点は?"
+    # the small corpus has nothing on strawberries to Hong Kong: the Taiwan note is no answer, at most related facts
+    # under a lead saying Hong Kong is missing
+    assert answer.outcome in ("abstain", "partial") and answer.mode in ("abstain", "partial")
+    if answer.outcome == "partial":
+        assert answer.text.startswith(texts.partial_lead("香港"))
 
 
 @pytest.mark.parametrize("condensed, reason", [
@@ -169,7 +175,7 @@ def test_a_stream_that_runs_past_the_timeout_is_cut_and_falls_back(llm_services,
 def test_a_stream_without_the_llm_gives_the_finished_text(llm_services):
     stream = llm_services.chain.stream("南極にカキを輸出する関税率は？")  # abstains: the LLM is not asked
     assert "".join(stream) == stream.answer.text and not stream.replaced
-    assert stream.answer.mode == "abstain"
+    assert stream.answer.mode in ("abstain", "partial")  # the documents lack it: the LLM is not asked
 
 
 def _build(index_dir, tmp_path, fake_llm, **overrides):
@@ -202,4 +208,3 @@ def test_the_template_check_can_be_switched_off(small_index_dir, tmp_path, fake_
 def test_an_empty_template_switches_llm_mode_off(small_index_dir, tmp_path, fake_llm):
     fake_llm.template = ""
     assert _build(small_index_dir, tmp_path, fake_llm).chain.llm is None
-

@@ -113,3 +113,27 @@ def test_without_an_llm_ask_stream_gives_the_whole_answer_once_so_slack_posts_it
     pieces = list(chain.ask_stream(question, [], "public"))
     assert len(pieces) == 1
     assert pieces[0].text == chain.ask(question, [], "public").text
+
+
+class _CountingLiveIndex:
+    """The real live index, counting how often a question asks it for the current generation."""
+
+    def __init__(self, live_index):
+        self.inner = live_index
+        self.calls = 0
+
+    def current(self):
+        self.calls += 1
+        return self.inner.current()
+
+
+@pytest.mark.parametrize("question", ["台湾へいちごを送るときは何を確かめますか？", "香港に牡蠣は今出せますか？",
+                                      "ブラジル向けの関税率は何パーセントですか？", "いちごと牡蠣の輸出先は？"])
+def test_one_question_reads_one_index_snapshot(small_services, question):
+    # a generation switch between two current() calls would mix two generations in one answer
+    chain = small_services.chain
+    counting = _CountingLiveIndex(chain.live_index)
+    pinned = type(chain)(counting, chain.retriever.model_copy(update={"live_index": counting}), chain.extractive,
+                         chain.settings, None, chain.llm)
+    pinned.ask(question)
+    assert counting.calls == 1

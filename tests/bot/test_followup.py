@@ -1,4 +1,4 @@
-from bot.followup import is_elliptical, resolve_followup
+from bot.followup import is_elliptical, resolve_followup, stands_alone
 from bot.models import Turn
 
 
@@ -37,3 +37,35 @@ def test_a_new_full_question_is_not_rewritten():
 def test_no_conversation_means_no_carry_over():
     assert resolve_followup("香港は？", []) == ("香港は?", {})
     assert is_elliptical("じゃあ香港は？")
+
+
+_STRAWBERRY = [
+    Turn(role="user", text="いちごを台湾に輸出するには何が必要？"),
+    Turn(role="assistant", text="…", slots={"question": "いちごを台湾に輸出するには何が必要?", "product": "いちご", "country": "台湾"}),
+]
+
+
+def test_a_short_question_with_its_own_topic_is_answered_as_asked():
+    # the widget always sends its conversation id: a new topic must not inherit the strawberry slots
+    for question in ("宮城県の輸出戦略の基本方針は？", "グローバル産地ってなに？", "越境ECで買う人は何を重視するの？",
+                     "2022年度版の戦略の基幹品目はいくつ？"):
+        assert stands_alone(question), question
+        assert resolve_followup(question, _STRAWBERRY) == (question.replace("？", "?"), {})
+
+
+def test_elliptical_questions_without_a_topic_lean_on_the_conversation():
+    for question in ("金額は？", "じゃあ香港は？", "前の計画の目標は？", "宣言したのはいつ？", "それっていつまでの数字？",
+                     "And what about Hong Kong?", "通年だと？"):
+        assert not stands_alone(question), question
+
+
+def test_a_year_follow_up_asks_the_same_question_for_that_year():
+    conversation = [Turn(role="user", text="輸出に取り組む県内企業の増加、2023年の実績は？"), Turn(role="assistant", text="10件です。")]
+    question, _slots = resolve_followup("じゃあ2022年は？", conversation)
+    assert question == "輸出に取り組む県内企業の増加、2022年の実績は?"
+
+
+def test_a_topic_less_follow_up_carries_the_earlier_topic():
+    conversation = [Turn(role="user", text="海外販路開拓相談って2022年は何件？"), Turn(role="assistant", text="294件です。")]
+    question, _slots = resolve_followup("前の計画の目標は？", conversation)
+    assert question.startswith("前の計画の目標は?") and "販路" in question and "相談" in question

@@ -12,7 +12,7 @@ import pytest
 from evals.datasets import verify
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+SHARED = verify.SHARED_DIR
 CORPUS = SHARED / "corpus"
 COPYCHECK = SHARED / "tools" / "copycheck.py"
 
@@ -115,6 +115,13 @@ def test_a_well_formed_item_has_no_item_problems(tmp_path):
         ({"expect": "clarify"}, "expect must be 'clarify'"),
         ({"answer_facts": []}, "answerable item without answer_facts"),
         ({"notes": "x"}, "unknown keys"),
+        ({"turn_kind": "switch"}, "followup needs a non-empty conversation"),
+        ({"turn_kind": "aside", "conversation": [{"role": "user", "text": "a"}, {"role": "assistant", "text": "b"}]},
+         "turn_kind must be one of"),
+        ({"kind": "followup", "turn_kind": "switch"}, "cannot be a topic switch"),
+        ({"conversation": [{"role": "user", "text": "a"}, {"role": "assistant", "text": "b"}]},
+         "only followup items and items with a turn_kind"),
+        ({"id": "b11-1"}, "id must look like"),
     ],
 )
 def test_broken_items_are_reported(tmp_path, change, expected):
@@ -131,6 +138,12 @@ def test_conversation_must_alternate_and_end_with_the_assistant(tmp_path):
             "conversation": [{"role": "user", "text": "仙台牛の輸出量は？"}]}
     assert any("end with the assistant" in p for p in _problems_for(tmp_path, item))
     item["conversation"].append({"role": "assistant", "text": "約46トンです。"})
+    assert _problems_for(tmp_path, item) == []
+
+
+def test_a_topic_switch_carries_the_earlier_turns_and_a_blind_id(tmp_path):
+    item = {**_good("dev", 1), "id": "b11-001", "turn_kind": "switch",
+            "conversation": [{"role": "user", "text": "いちごを台湾に出すには？"}, {"role": "assistant", "text": "…"}]}
     assert _problems_for(tmp_path, item) == []
 
 

@@ -1,4 +1,4 @@
-"""Accuracy floor on the dev split: fails when the chain gets worse than what was measured (deterministic)."""
+"""Accuracy floor on the test split: fails when the chain gets worse than what was measured (deterministic)."""
 from pathlib import Path
 
 import pytest
@@ -6,46 +6,54 @@ import pytest
 from evals.metrics import score_item, summarize
 from evals.runner import chain_answer_fn, load_dataset, run_items
 
-DEV = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "dev.jsonl"
+TEST = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "test.jsonl"
 
-# measured with `python -m evals run --dataset evals/datasets/dev.jsonl` (README, evaluation section), minus a margin
-FLOORS = {  # measured on the 155-item dev split: 0.952, 0.726, 0.766, 0.798, 1.0, 0.667, 0.750
-    "hit@5": 0.92,
-    "hit@1": 0.68,
-    "all_facts": 0.72,
-    "fact_recall": 0.75,
-    "citation_correct": 0.95,
-    "abstention_recall": 0.60,
-    "abstention_precision": 0.68,
+# measured 2026-12-02 (after the year_value_missing commit) on the 179-item test split (118 test- + 61 b11- items) with
+#   python -m evals run --dataset var/eval/old-test.jsonl --index var/eval-index --config assistant --no-baselines …
+#   python -m evals run --dataset var/eval/b11-test.jsonl --index var/eval-index --config assistant --no-baselines …
+# (index: python -m ingest knowledge ../shared/corpus --index var/eval-index), combined; docs/evaluation.md.
+# Each floor sits a little under the measured value (in the comment).
+FLOORS = {
+    "hit@5": 0.90,  # 0.927
+    "hit@1": 0.66,  # 0.684
+    "all_facts": 0.67,  # 0.691
+    "fact_recall": 0.70,  # 0.728
+    "citation_correct": 0.97,  # 1.0
+    "abstain_or_partial_recall": 0.34,  # 0.375
+    "clarify_recall": 0.70,  # 0.727
+    "switch_as_asked": 0.88,  # 0.909
+    "followup_resolved": 0.52,  # 0.556
 }
-CEILINGS = {"false_abstention": 0.07}  # measured 0.048
+CEILINGS = {"false_abstention": 0.04, "partial_share_answerable": 0.03}  # measured 0.022, 0.0
 
 
 @pytest.fixture(scope="module")
-def dev_summary(eval_services):
-    items = load_dataset(DEV)
+def test_summary(eval_services):
+    items = load_dataset(TEST)
     rows = run_items(chain_answer_fn(eval_services.chain, with_features=False), items, show_progress=False)
     assert not [r for r in rows if r.get("error")], "no item may crash the chain"
     by_id = {item["id"]: item for item in items}
-    return summarize([score_item(by_id[r["id"]], r) for r in rows]), rows
+    summary = summarize([score_item(by_id[r["id"]], r) for r in rows])
+    print({k: summary[k] for k in (*FLOORS, *CEILINGS)})  # what CI measured, beside the floors (pytest -s)
+    return summary, rows
 
 
 @pytest.mark.parametrize("metric", sorted(FLOORS))
-def test_accuracy_stays_above_its_floor(dev_summary, metric):
-    summary, _rows = dev_summary
+def test_accuracy_stays_above_its_floor(test_summary, metric):
+    summary, _rows = test_summary
     assert summary[metric] >= FLOORS[metric], f"{metric} {summary[metric]} fell below {FLOORS[metric]}"
 
 
 @pytest.mark.parametrize("metric", sorted(CEILINGS))
-def test_error_rates_stay_below_their_ceiling(dev_summary, metric):
-    summary, _rows = dev_summary
+def test_error_rates_stay_below_their_ceiling(test_summary, metric):
+    summary, _rows = test_summary
     assert summary[metric] <= CEILINGS[metric], f"{metric} {summary[metric]} rose above {CEILINGS[metric]}"
 
 
-def test_results_keep_the_per_item_contract(dev_summary):
-    _summary, rows = dev_summary
-    required = {"id", "answer", "abstained", "clarify", "citations", "retrieved", "latency_ms"}
+def test_results_keep_the_per_item_contract(test_summary):
+    _summary, rows = test_summary
+    required = {"id", "answer", "abstained", "outcome", "clarify", "citations", "retrieved", "latency_ms"}
     for row in rows:
         assert required <= set(row)
-        if not row["abstained"] and not row["clarify"]:
+        if row["outcome"] == "answer" and not row["clarify"]:
             assert len(row["retrieved"]) >= 5

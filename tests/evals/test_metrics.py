@@ -38,3 +38,29 @@ def test_llm_mode_counts_served_and_rejected_answers_apart():
     assert (summary["llm_served"], summary["llm_rejected"]) == (1, 2)
     assert summary["modes"] == {"llm": 1, "fallback": 2}
     assert rejected["fallback_reason"] == "rejected: loop"
+
+
+def test_partial_switch_and_follow_up_metrics_and_their_intervals():
+    from evals.metrics import headline_with_intervals
+
+    items = [
+        {"id": "u1", "kind": "unanswerable", "answer_facts": []},
+        {"id": "u2", "kind": "unanswerable", "answer_facts": []},
+        {"id": "s1", "kind": "fact", "answer_facts": ["46トン"], "turn_kind": "switch"},
+        {"id": "f1", "kind": "followup", "answer_facts": ["126.2%"], "turn_kind": "followup"},
+    ]
+    results = [
+        {"answer": "ご質問の2024年…", "outcome": "partial"},
+        {"answer": "…", "abstained": True, "outcome": "abstain"},
+        {"answer": "約46トン", "outcome": "answer"},
+        {"answer": "ご質問の…", "outcome": "partial"},
+    ]
+    scores = [score_item(i, r) for i, r in zip(items, results)]
+    summary = summarize(scores)
+    assert summary["abstain_or_partial_recall"] == 1.0 and summary["abstention_recall"] == 0.5
+    assert summary["partial_share_answerable"] == 0.5
+    assert summary["switch_as_asked"] == 1.0 and summary["followup_resolved"] == 0.0
+    headline = headline_with_intervals(scores)
+    assert headline["abstain_or_partial_recall"] == {"value": 1.0, "ci95": (1.0, 1.0), "n": 2}
+    low, high = headline["partial_share_answerable"]["ci95"]
+    assert 0.0 <= low <= 0.5 <= high <= 1.0

@@ -171,3 +171,13 @@ def test_feedback_is_slacks_native_element_carrying_rating_and_question():
     assert element["type"] == "feedback_buttons"
     assert json.loads(element["positive_button"]["value"]) == {"r": "up", "q": "いちごの質問"}
     assert json.loads(element["negative_button"]["value"]) == {"r": "down", "q": "いちごの質問"}
+
+
+def test_a_partial_answer_leads_with_what_the_documents_lack_in_bold():
+    lead = texts.partial_lead("2024年の件数")
+    answer = Answer(text=f"{lead}\n2023年は292件でした。[1]", outcome="partial", mode="partial", citations=[citation(1)])
+    [message] = render_answer(answer, "2024年は何件？", public_base_url="https://bot.example.jp/")
+    assert all_section_texts([message])[0].startswith(f"*{lead}*\n2023年は292件")
+    plain = Answer(text=f"{lead}\n2023年は292件でした。[1]", citations=[citation(1)])
+    [message] = render_answer(plain, "q", public_base_url="https://bot.example.jp/")
+    assert not all_section_texts([message])[0].startswith("*")

@@ -36,7 +36,7 @@ def test_ask_returns_a_cited_answer_with_working_source_links(client: TestClient
     body = response.json()
     assert set(body) == {
         "answer_id", "conversation_id", "text", "citations", "abstained", "clarify", "clarify_options",
-        "as_of", "disclaimer", "mode",
+        "as_of", "disclaimer", "mode", "outcome",
     }
     assert is_conversation_id(body["conversation_id"]) and body["answer_id"]
     assert not body["abstained"] and body["mode"] == "extractive"
