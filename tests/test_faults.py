@@ -23,7 +23,6 @@ from ingest.index.reader import IndexReader
 from tests.chroma_server import ChromaServer, chroma_cli, free_port
 from tests.ingest.test_cli import write_extra_notes as add_bulk_notes  # same texts as the ingest kill test
 
-pytest.importorskip("ingest.text.pipeline")
 
 OLD_QUESTION = "香港にカキを輸出できますか"
 OLD_DOC = "oyster-hongkong"

@@ -13,7 +13,6 @@ from ingest.index.generations import read_current, writer_lock
 from ingest.index.manifest import IndexLockedError
 from ingest.index.reader import IndexReader
 
-pytest.importorskip("ingest.text.pipeline")
 
 
 @pytest.fixture()

@@ -171,3 +171,10 @@ class SlackSender:
 @pytest.fixture(scope="session")
 def slack(slack_server: RunningServer, slack_double: SlackDouble) -> SlackSender:
     return SlackSender(slack_server.url, slack_double)
+
+
+@pytest.fixture(autouse=True)
+def _curated_store_per_test(request: pytest.FixtureRequest, fresh_curated) -> None:
+    """Curated answers a Slack test saves stay in that test (the services are session-wide, the store is not)."""
+    if {"slack", "slack_server", "slack_services"} & set(request.fixturenames):
+        fresh_curated(request.getfixturevalue("slack_services"))

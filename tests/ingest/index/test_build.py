@@ -120,7 +120,6 @@ def test_a_file_that_fails_now_keeps_its_previous_version(tmp_path, make_indexed
 
 @pytest.fixture()
 def corpus_copy(tmp_path, small_corpus_dir):
-    pytest.importorskip("ingest.text.pipeline")
     target = tmp_path / "corpus"
     shutil.copytree(small_corpus_dir, target)
     return target
