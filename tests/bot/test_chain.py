@@ -105,3 +105,10 @@ def test_curated_answers_match_paraphrases_but_not_other_destinations(small_cura
     small_curated.add("いちごを台湾に輸出するには何が必要ですか", "台湾の残留農薬基準を確認してください。", [], author="U9")
     assert small_curated.match("台湾向けにいちごを輸出したいのですが、必要なことは何ですか", "public")
     assert small_curated.match("いちごを香港に輸出するには何が必要ですか", "public") is None
+
+
+def test_a_question_for_an_amount_abstains_when_no_picked_sentence_holds_one(small_services):
+    # the answer-type rule: the oyster note says whether Hong Kong takes oysters, never what it costs
+    assert not small_services.chain.ask("香港にカキを輸出できますか？").abstained
+    answer = small_services.chain.ask("香港にカキを輸出する費用はいくらですか？")
+    assert answer.abstained and answer.mode == "abstain"
