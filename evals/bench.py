@@ -321,6 +321,7 @@ def measure_serving(index_dir: str, questions: list[str], embedder_spec: str, wa
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {
+        "pid": os.getpid(),  # which process measured: the caller checks it was not its own
         "questions": len(questions),
         "open_seconds": round(open_seconds, 2),
         "retrieval_ms": {"p50": round(percentile(retrieval, 0.5), 1), "p95": round(percentile(retrieval, 0.95), 1)},
