@@ -18,7 +18,7 @@ from bot.followup import resolve_followup
 from bot.models import Answer, Citation, RetrievedChunk, Turn
 from bot.query import QueryAnalysis, analyze, answer_type_missing, content_noun_forms, content_nouns, known_forms
 from bot.retriever import HybridRetriever, RetrievalFilters, ScoredChunk
-from ingest import find_countries, find_products
+from ingest import find_countries, find_products, visible
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ class AssistantChain:
             for chunk in reader.chunks.values():
                 if (chunk.kind == "regulation" and analysis.product in chunk.products
                         and analysis.country in chunk.countries
-                        and (audience == "internal" or chunk.audience == "public")):
+                        and visible(chunk.audience, audience)):
                     candidates.append(ScoredChunk(chunk, 0.0))
         best: Evidence | None = None
         for hit in candidates:
@@ -299,7 +299,7 @@ class AssistantChain:
         citations: list[Citation] = []
         reader = self.live_index.current()
         desk = [c for c in reader.chunks.values() if c.doc_id == self.settings.consultation_doc_id
-                and (audience == "internal" or c.audience == "public")]
+                and visible(c.audience, audience)]
         if desk:
             citations.append(_citation(1, ScoredChunk(desk[0], 0.0)))
         pointer = texts.ABSTAIN_POINTER + ("[1]" if citations else "")
@@ -319,9 +319,7 @@ class AssistantChain:
         reader = self.live_index.current()
         counts: Counter[str] = Counter()
         for meta in reader.documents.values():
-            if meta.kind == "regulation" and product in meta.products and (
-                audience == "internal" or meta.audience == "public"
-            ):
+            if meta.kind == "regulation" and product in meta.products and visible(meta.audience, audience):
                 counts.update(meta.countries)
         return [name for name, _ in counts.most_common(8)]
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.models import Citation
 from bot.query import analyze, content_nouns, normalize_question
+from ingest import visible
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class CuratedAnswerStore:
         # newest first, so a corrected answer replaces an older one for the same question
         for i in range(len(answers) - 1, -1, -1):
             answer = answers[i]
-            if audience == "public" and answer.audience != "public":
+            if not visible(answer.audience, audience):
                 continue
             their_slots, their_nouns = keys[i]
             if their_slots != slots or _overlap(nouns, their_nouns) < self.min_noun_overlap:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest import visible
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = (REPO_ROOT / "knowledge", REPO_ROOT.parent / "shared" / "corpus")
 DEFAULT_DATASET = Path(__file__).parent / "datasets" / "dev.jsonl"
@@ -253,7 +255,7 @@ def build_synthetic_index(size: int, chunk_texts: list[str], base_vectors: np.nd
 def public_after_the_fact(reader, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
     """Public dense hits without Chroma's where-filter (which scans every matching id: O(chunks) per query)."""
     hits = [hit for hit in reader.dense_search(vector, 2 * k, audience=None)
-            if reader.chunks[hit[0]].audience == "public"]
+            if visible(reader.chunks[hit[0]].audience, "public")]
     return hits[:k]
 
 

@@ -30,6 +30,8 @@ _PUBLIC: dict[str, str] = {
     "load_files": "ingest.index.build",
     "load_vocabulary": "ingest.text.tagging",
     "make_embedder": "ingest.embed.embedders",
+    "public_only": "ingest.models",
+    "visible": "ingest.models",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -15,7 +15,7 @@ from ingest.index.lexical import LexicalIndex, tokenize
 from ingest.index.manifest import (
     IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexOpenError, Manifest, read_manifest, rebuild_command,
 )
-from ingest.models import Chunk, DocumentMeta, Section
+from ingest.models import Chunk, DocumentMeta, Section, public_only, visible
 from ingest.index.records import CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, file_sha256, section_from_json
 from ingest.index.server_store import AliasWatcher, StoreUnreachableError, open_generation_store
 from ingest.index.store import CHROMA_DIR, ChromaStore, audience_where, require_known_store
@@ -45,7 +45,7 @@ def _read_jsonl(path: Path, index_dir: Path) -> list[dict]:
 
 
 def _admits(chunk: Chunk, audience: str | None, kinds: list[str] | None) -> bool:
-    return (audience != "public" or chunk.audience == "public") and (not kinds or chunk.kind in kinds)
+    return visible(chunk.audience, audience) and (not kinds or chunk.kind in kinds)
 
 
 class IndexReader:
@@ -64,7 +64,7 @@ class IndexReader:
         self._lexical = lexical
         self._sections = sections
         self._public_mask = np.array(
-            [chunks[chunk_id].audience == "public" for chunk_id in lexical.chunk_ids], dtype=bool
+            [visible(chunks[chunk_id].audience, "public") for chunk_id in lexical.chunk_ids], dtype=bool
         )
 
     @classmethod
@@ -157,7 +157,7 @@ class IndexReader:
 
     def lexical_search(self, query_tokens: list[str], k: int, audience: str | None = "public") -> list[tuple[str, float]]:
         """(chunk_id, BM25 score), best first; chunks sharing no token with the query are left out."""
-        mask = self._public_mask if audience == "public" else None
+        mask = self._public_mask if public_only(audience) else None
         return self._lexical.search(query_tokens, k, mask)
 
     def known_terms(self, tokens: list[str]) -> set[str]:

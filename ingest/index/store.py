@@ -14,7 +14,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from ingest.config import IndexConfig
 from ingest.embed.embedders import ChromaEmbeddingAdapter, Embedder
-from ingest.models import Chunk
+from ingest.models import Chunk, public_only
 
 COLLECTION = "chunks"
 CHROMA_DIR = "chroma"
@@ -47,7 +47,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
 def audience_where(audience: str | None, kinds: list[str] | None = None) -> dict[str, Any] | None:
     """"public" → public chunks only; "internal" or None → everything; kinds narrows further."""
     clauses: list[dict[str, Any]] = []
-    if audience == "public":
+    if public_only(audience):
         clauses.append({"audience": "public"})
     if kinds:
         clauses.append({"kind": {"$in": list(kinds)}})
