@@ -13,7 +13,7 @@ import numpy as np
 
 from bot.models import Citation
 from bot.query import analyze, content_nouns, normalize_question
-from ingest import visible
+from ingest import read_jsonl, visible
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,7 @@ class CuratedAnswerStore:
     def _load(self) -> None:
         if not self.path.exists():
             return
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
+        for record in read_jsonl(self.path):
             self._remember(CuratedAnswer(
                 curated_id=record["curated_id"],
                 question=record["question"],

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import visible
+from ingest import read_jsonl, visible
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = (REPO_ROOT / "knowledge", REPO_ROOT.parent / "shared" / "corpus")
@@ -119,7 +119,7 @@ def synthetic_vectors(base: np.ndarray, count: int, seed: int = 0) -> np.ndarray
 def load_questions(path: Path) -> list[str]:
     if not path.is_file():
         return list(FALLBACK_QUESTIONS)
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_jsonl(path)
     return [row["question"] for row in rows if row.get("question") and not row.get("conversation")]
 
 

@@ -2,19 +2,15 @@
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
+
+from ingest import read_jsonl
 
 
 def load(results: Path, dataset: Path) -> list[tuple[bool, dict]]:
-    kinds = {}
-    for line in dataset.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            item = json.loads(line)
-            kinds[item["id"]] = item["kind"] == "unanswerable"
+    kinds = {item["id"]: item["kind"] == "unanswerable" for item in read_jsonl(dataset)}
     rows = []
-    for line in results.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
+    for row in read_jsonl(results):
         if row.get("features"):
             rows.append((kinds[row["id"]], row["features"]))
     return rows

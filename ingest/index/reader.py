@@ -1,7 +1,6 @@
 """IndexReader, the one way to open an index generation for search; LiveIndex follows CURRENT for servers."""
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from pathlib import Path
@@ -16,7 +15,8 @@ from ingest.index.manifest import (
     IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexOpenError, Manifest, read_manifest, rebuild_command,
 )
 from ingest.models import Chunk, DocumentMeta, Section, public_only, visible
-from ingest.index.records import CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, file_sha256, section_from_json
+from ingest.index.records import (CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, JsonlError, chunk_from_json, file_sha256,
+                                   read_jsonl, section_from_json)
 from ingest.index.server_store import AliasWatcher, StoreUnreachableError, open_generation_store
 from ingest.index.store import CHROMA_DIR, ChromaStore, audience_where, require_known_store
 
@@ -38,10 +38,9 @@ def _check_files(generation_dir: Path, manifest: Manifest, index_dir: Path) -> N
 
 def _read_jsonl(path: Path, index_dir: Path) -> list[dict]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise IndexCorruptError(path, str(error), index_dir) from error
+        return read_jsonl(path)
+    except JsonlError as error:
+        raise IndexCorruptError(path, error.reason, index_dir) from error
 
 
 def _admits(chunk: Chunk, audience: str | None, kinds: list[str] | None) -> bool:
