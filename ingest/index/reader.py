@@ -15,8 +15,9 @@ from ingest.index.manifest import (
     IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexOpenError, Manifest, read_manifest, rebuild_command,
 )
 from ingest.models import Chunk, DocumentMeta, Section, public_only, visible
-from ingest.index.records import (CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, JsonlError, chunk_from_json, file_sha256,
+from ingest.index.records import (CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, JsonlError, chunk_from_json,
                                    read_jsonl, section_from_json)
+from ingest.index.preflight import CHROMA_FILE, verify_files
 from ingest.index.server_store import AliasWatcher, StoreUnreachableError, open_generation_store
 from ingest.index.store import CHROMA_DIR, ChromaStore, audience_where, require_known_store
 
@@ -25,15 +26,6 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "IndexReader", "LiveIndex", "IndexOpenError", "IndexNotFoundError", "IndexMismatchError", "IndexCorruptError",
 ]
-
-
-def _check_files(generation_dir: Path, manifest: Manifest, index_dir: Path) -> None:
-    for relative, expected in manifest.files.items():
-        path = generation_dir / relative
-        if not path.is_file():
-            raise IndexCorruptError(path, "ファイルがありません / missing", index_dir)
-        if file_sha256(path) != expected:
-            raise IndexCorruptError(path, "内容が記録と一致しません（途中で切れている可能性） / checksum mismatch", index_dir)
 
 
 def _read_jsonl(path: Path, index_dir: Path) -> list[dict]:
@@ -80,7 +72,7 @@ class IndexReader:
         embedder = embedder or make_embedder(config.embedder)
         if manifest.embedder != embedder.name or manifest.dim != embedder.dim:
             raise IndexMismatchError(index_dir, manifest.embedder, manifest.dim, embedder.name, embedder.dim)
-        _check_files(generation_dir, manifest, index_dir)
+        verify_files(generation_dir, manifest, index_dir)
 
         chunk_list = [chunk_from_json(row) for row in _read_jsonl(generation_dir / CHUNKS_FILE, index_dir)]
         chunks = {chunk.chunk_id: chunk for chunk in chunk_list}
@@ -108,9 +100,7 @@ class IndexReader:
                 f"store {recorded_mode!r} but is opened with {config.store!r}; match the setting or rebuild."
             )
         if config.store == "embedded":
-            chroma_file = generation_dir / CHROMA_DIR / "chroma.sqlite3"
-            if not chroma_file.is_file():
-                raise IndexCorruptError(chroma_file, "ファイルがありません / missing", index_dir)
+            chroma_file = generation_dir / CHROMA_DIR / CHROMA_FILE  # checked by verify_files
         else:
             chroma_file = Path(f"chroma://{config.chroma_host}:{config.chroma_port}/{manifest.store.get('collection')}")
         try:
