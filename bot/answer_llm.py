@@ -4,11 +4,17 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import SecretStr
 
 from bot.models import Turn
 from bot.query import QueryAnalysis
 from bot.retriever import ScoredChunk
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -20,20 +26,20 @@ NO_ANSWER = "NO_ANSWER"
 class LLMAnswerer:
     """Returns (text, cited hits) or None; None makes the chain serve the extractive answer."""
 
-    def __init__(self, llm: Any, max_context_chunks: int = 5):
+    def __init__(self, llm: BaseChatModel, max_context_chunks: int = 5):
         self.llm = llm
         self.max_context_chunks = max_context_chunks
         self.answer_prompt = (PROMPTS / "answer_ja.txt").read_text(encoding="utf-8")
         self.condense_prompt = (PROMPTS / "condense_ja.txt").read_text(encoding="utf-8")
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "LLMAnswerer":
+    def from_settings(cls, settings: Settings) -> LLMAnswerer:
         from langchain_openai import ChatOpenAI
 
         llm = ChatOpenAI(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
-            api_key=settings.llm_api_key,
+            api_key=SecretStr(settings.llm_api_key),
             timeout=settings.llm_timeout_seconds,
             max_retries=0,
             temperature=0,

@@ -6,7 +6,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -15,10 +15,14 @@ from bot.answer_extractive import Evidence, ExtractiveAnswerer, split_sentences
 from bot.curated import CuratedAnswerStore
 from bot.errors import AssistantError, BadQuestion, IndexUnavailable
 from bot.followup import resolve_followup
-from bot.models import Answer, Citation, RetrievedChunk, Turn
+from bot.models import Answer, AnswerMode, Citation, RetrievedChunk, Turn
 from bot.query import QueryAnalysis, analyze, answer_type_missing, content_noun_forms, content_nouns, known_forms
 from bot.retriever import HybridRetriever, RetrievalFilters, ScoredChunk
 from ingest import find_countries, find_products, visible
+
+if TYPE_CHECKING:
+    from bot.answer_llm import LLMAnswerer
+    from ingest import LiveIndex
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +70,12 @@ class _Work:
 class AssistantChain:
     def __init__(
         self,
-        live_index: Any,
+        live_index: LiveIndex,
         retriever: HybridRetriever,
         extractive: ExtractiveAnswerer,
         settings: ChainSettings | None = None,
         curated: CuratedAnswerStore | None = None,
-        llm: Any = None,
+        llm: LLMAnswerer | None = None,
     ):
         self.live_index = live_index
         self.retriever = retriever
@@ -134,7 +138,7 @@ class AssistantChain:
                     slots=self._slots(analysis),
                 )
                 return work
-        if analysis.needs_destination:
+        if analysis.needs_destination and analysis.product:  # needs_destination implies a product
             options = self._countries_covered(analysis.product, work.audience)
             if len(options) >= 2:
                 lead = f"{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(options)}"
@@ -170,7 +174,7 @@ class AssistantChain:
         if status is not None:
             evidence = [status] + [e for e in evidence if e.text != status.text]
         text, cited = self.extractive.compose(evidence, lead=status)
-        mode = "extractive"
+        mode: AnswerMode = "extractive"
         if self.llm is not None:
             generated = self.llm.answer(analysis, work.hits, work.conversation)
             if generated is not None:

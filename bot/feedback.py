@@ -84,7 +84,9 @@ class FeedbackStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (created_at, answer_id, rating, comment, channel, user, question, answer_text),
             )
-            return int(cursor.lastrowid)
+            row_id = cursor.lastrowid
+            assert row_id is not None  # sqlite3 sets it after every INSERT
+            return row_id
 
     def entries(self, answer_id: str | None = None, limit: int = 100) -> list[FeedbackEntry]:
         """Newest first; optionally only those about one answer."""

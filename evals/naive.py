@@ -58,6 +58,7 @@ class NaiveBaseline:
         query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
         found = self.collection.query(query_embeddings=[query.tolist()], n_results=self.k)
         ids = [int(i) for i in found["ids"][0]]
+        assert found["distances"] is not None  # Chroma returns distances unless `include` leaves them out
         distances = found["distances"][0]
         retrieved = [
             RetrievedChunk(chunk_id=str(i), doc_id=self.sources[i], title=self.sources[i], section="",

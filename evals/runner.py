@@ -6,12 +6,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.models import Answer, Turn
+from bot.models import Answer, Audience, Turn
 from ingest import read_jsonl
+
+if TYPE_CHECKING:
+    from bot.chain import AssistantChain
+    from bot.retriever import RetrievalMode
 
 AnswerFn = Callable[[dict], dict]
 MIN_RETRIEVED = 5
@@ -46,7 +50,7 @@ def conversation_of(item: dict) -> list[Turn]:
     return [Turn(role=t["role"], text=t["text"]) for t in item.get("conversation", [])]
 
 
-def chain_answer_fn(chain: Any, audience: str = "public", with_features: bool = True) -> AnswerFn:
+def chain_answer_fn(chain: AssistantChain, audience: Audience = "public", with_features: bool = True) -> AnswerFn:
     """Answer items with the assistant's chain, exactly as the channels call it."""
 
     def answer(item: dict) -> dict:
@@ -59,7 +63,7 @@ def chain_answer_fn(chain: Any, audience: str = "public", with_features: bool = 
     return answer
 
 
-def _features(chain: Any, item: dict, answer: Answer) -> dict:
+def _features(chain: AssistantChain, item: dict, answer: Answer) -> dict[str, float]:
     """Abstention signals for calibration, recomputed from the same retrieval the chain did."""
     from bot.followup import resolve_followup
     from bot.query import analyze
@@ -71,7 +75,7 @@ def _features(chain: Any, item: dict, answer: Answer) -> dict:
     return chain.abstention_features(analysis, hits, evidence)
 
 
-def chain_variant(chain: Any, mode: str) -> Any:
+def chain_variant(chain: AssistantChain, mode: RetrievalMode) -> AssistantChain:
     """The same chain with another retrieval mode ("lexical" | "dense" | "hybrid"), without curated answers."""
     retriever = chain.retriever.model_copy(update={"settings": replace(chain.retriever.settings, mode=mode)})
     return type(chain)(chain.live_index, retriever, chain.extractive, chain.settings, None, chain.llm)

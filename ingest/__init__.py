@@ -11,6 +11,7 @@ from typing import Any
 _PUBLIC: dict[str, str] = {
     "Chunk": "ingest.models",
     "DocumentMeta": "ingest.models",
+    "Embedder": "ingest.embed.embedders",
     "EmbeddingCache": "ingest.embed.cache",
     "FastE5Embedder": "ingest.embed.e5_fast",
     "IndexConfig": "ingest.config",

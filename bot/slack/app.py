@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.request import BoltRequest
@@ -151,7 +151,7 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
         channel, user = body["channel"]["id"], body["user"]["id"]
         message = body.get("message") or {}
         message_ts = message.get("ts") or body.get("container", {}).get("message_ts", "")
-        rating = "up" if action["action_id"] == ACTION_FEEDBACK_UP else "down"
+        rating: Literal["up", "down"] = "up" if action["action_id"] == ACTION_FEEDBACK_UP else "down"
         feedback.record(answer_id=f"slack:{channel}:{message_ts}", rating=rating, channel="slack", user=user,
                         question=_button_question(action), answer_text=message.get("text", ""))
         # in the answer's thread when it has one; a top-level (shared) answer gets the thanks in the channel

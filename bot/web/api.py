@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import anyio
 from fastapi import APIRouter, Depends
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/api")
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "本文を読み取れない（JSON として不正な文字コードなど）"},
     401: {"model": ErrorResponse, "description": "認証トークンが正しくない"},
     413: {"model": ErrorResponse, "description": "質問が長すぎる"},
@@ -102,7 +102,7 @@ async def ask_stream(
 @router.post(
     "/feedback",
     response_model=FeedbackResponse,
-    responses={code: _ERRORS[code] for code in (400, 413, 422, 429)} | {404: {"model": ErrorResponse}},
+    responses={**{code: _ERRORS[code] for code in (400, 413, 422, 429)}, 404: {"model": ErrorResponse}},
     dependencies=[Depends(rate_limit)],
 )
 async def feedback(body: FeedbackRequest, state: WebState = Depends(get_state)) -> FeedbackResponse:

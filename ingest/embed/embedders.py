@@ -97,7 +97,10 @@ class SentenceTransformerEmbedder:
 
         self.path = model_path
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ValueError(f"埋め込みの次元が分かりません: {model_path} / the model at {model_path} does not say its dimension")
+        self.dim = int(dim)
         self.name = f"{ST_PREFIX}{model_path}"
         self.prefixes = _wants_e5_prefixes(model_path)
 
