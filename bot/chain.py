@@ -32,7 +32,7 @@ _BAN_WORDS = ("禁輸", "輸入規制", "輸入停止", "認定", "登録", "基
 
 @dataclass(frozen=True)
 class AbstentionSettings:
-    """Calibrated on the dev split (see evals/README.md); the answer is withheld below these."""
+    """Calibrated on the dev split (see docs/evaluation.md); the answer is withheld below these."""
 
     # chosen by `python -m evals.calibrate` on the dev split (155 items; false abstention ≤ 5%, best recall):
     # unknown nouns and the answer-type check carry it, with a floor on the best dense cosine; the coverage and

@@ -22,6 +22,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
-# torch first, pinned: a bare 'torch' requirement would pull the CUDA build (gigabytes).
-python -c "import torch" 2>/dev/null || python -m pip install -q torch==2.13.0
+# torch first, pinned, from PyTorch's CPU index: a bare 'torch' from PyPI is the CUDA build (gigabytes). The CPU
+# index is an extra one, so a local pip configuration (a wheel mirror) still applies; 2.13.0+cpu wins over 2.13.0.
+TORCH_INDEX_URL=${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}
+python -c "import torch" 2>/dev/null || python -m pip install -q torch==2.13.0 --extra-index-url "$TORCH_INDEX_URL"
 python -m pip install -q -e ".[dev]"
