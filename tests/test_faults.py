@@ -482,6 +482,7 @@ def good_index(tmp_path_factory, small_corpus_dir, embed_cache_path) -> Path:
     return index_dir
 
 
+@pytest.mark.slow  # a subprocess or a large generated workload: not in make test-quick
 @pytest.mark.parametrize("damage", DAMAGES, ids=lambda damage: damage.__name__)
 @pytest.mark.parametrize("command", ["ask", "serve"])
 def test_damaged_index_files_stop_the_commands_with_a_clear_message(

@@ -48,6 +48,7 @@ def test_serving_uses_the_engine_the_setting_names_whatever_was_loaded_first(sma
         services.live_index.close()
 
 
+@pytest.mark.slow  # a subprocess or a large generated workload: not in make test-quick
 def test_a_typo_in_the_environment_stops_the_cli_with_a_bilingual_message(small_index_dir):
     env = {**os.environ, "EXPORT_BOT_ANSWERER": "extractve"}
     result = subprocess.run([sys.executable, "-m", "bot", "ask", "香港に牡蠣は今出せますか？", "--index", str(small_index_dir)],
