@@ -32,6 +32,8 @@ def require_known_store(config: IndexConfig) -> None:
         )
 
 
+# Any, not chromadb.api.ClientAPI: Chroma's stubs type embedding_function as an invariant EmbeddingFunction[Embeddable]
+# that our EmbeddingFunction[Documents] adapter does not match, and leave out the clients' close()
 def _client(chroma_dir: Path) -> Any:
     return chromadb.PersistentClient(
         path=str(chroma_dir),
