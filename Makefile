@@ -3,8 +3,10 @@ VENV := .venv/bin
 INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# the quick tier leaves out what needs a browser, a Chroma server or more than a few seconds
+QUICK := not slow and not server and not browser
 
-.PHONY: setup run ingest test test-llm eval
+.PHONY: setup run ingest test test-quick test-llm typecheck docs-check eval
 
 setup:
 	bash scripts/setup.sh
@@ -15,8 +17,19 @@ ingest: setup
 run: ingest
 	$(VENV)/python -m bot serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup typecheck docs-check
 	$(VENV)/python -m pytest -q
+
+# under 2 minutes warm: no browser, no Chroma server, no slow tests (docs/development.md)
+test-quick: setup typecheck docs-check
+	$(VENV)/python -m pytest -q -m "$(QUICK)"
+
+typecheck: setup
+	$(VENV)/python -m mypy
+
+# the settings table in docs/configuration.md is generated from bot/settings.py: fails when it is stale
+docs-check: setup
+	$(VENV)/python -m bot settings-doc --check docs/configuration.md
 
 # the real-server tier (docs/llm.md): llama.cpp + Gemma 3 270M on loopback; not part of `make test`
 LLM_CACHE ?= $(HOME)/.cache/export-bot-llm

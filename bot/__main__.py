@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 from bot import texts
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, load_settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
     if getattr(args, "index", None):
         overrides["index_dir"] = Path(args.index)
-    return Settings(**overrides)
+    return load_settings(**overrides)
 
 
 def _index_problem(settings: Settings, allow_missing: bool = False) -> str | None:
@@ -109,6 +109,24 @@ def cmd_slack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings_doc(args: argparse.Namespace) -> int:
+    """Prints the settings table, writes it into a docs page, or checks that the page holds the current one."""
+    from bot import settings_doc
+
+    if args.check:
+        if settings_doc.check(Path(args.check)):
+            return 0
+        print(f"{args.check} の設定一覧が古くなっています。`python -m bot settings-doc --write {args.check}` で更新してください。 / "
+              f"{args.check}: the settings table is stale; run `python -m bot settings-doc --write {args.check}`.",
+              file=sys.stderr)
+        return 1
+    if args.write:
+        settings_doc.write(Path(args.write))
+        return 0
+    print(settings_doc.settings_table())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="輸出支援アシスタント")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,8 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     slack.add_argument("--index")
     slack.add_argument("--socket", action="store_true")
     slack.set_defaults(func=cmd_slack)
+    doc = sub.add_parser("settings-doc", help="the settings table of docs/configuration.md, from Settings")
+    mode = doc.add_mutually_exclusive_group()
+    mode.add_argument("--check", metavar="PAGE", help="exit 1 when PAGE's table is not the current one")
+    mode.add_argument("--write", metavar="PAGE", help="replace the table in PAGE")
+    doc.set_defaults(func=cmd_settings_doc)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingsError as error:  # a typo in the environment or .env stops here, before anything loads
+        print(f"エラー / error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

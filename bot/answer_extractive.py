@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from bot.query import QueryAnalysis
@@ -63,7 +64,7 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def _similar(a: set[str], b: set[str]) -> bool:
+def _similar(a: AbstractSet[str], b: AbstractSet[str]) -> bool:
     """Two sentences saying the same thing (a note restating the strategy, say): keep one."""
     return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.7
 

@@ -6,7 +6,10 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import SecretStr
 
 from bot import texts
 from bot.answer_check import AnswerCheckSettings, Verdict, check_answer, check_condensed
@@ -14,6 +17,9 @@ from bot.answer_extractive import Evidence
 from bot.models import Turn
 from bot.query import QueryAnalysis
 from bot.retriever import ScoredChunk
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +60,7 @@ def prompt_instruction_lines(template: str) -> list[str]:
 
 
 class LLMAnswerer:
-    def __init__(self, llm: Any, max_context_chunks: int = 5, timeout_seconds: float = 20.0,
+    def __init__(self, llm: BaseChatModel, max_context_chunks: int = 5, timeout_seconds: float = 20.0,
                  check: AnswerCheckSettings = AnswerCheckSettings()):
         self.llm = llm
         self.max_context_chunks = max_context_chunks
@@ -66,17 +72,17 @@ class LLMAnswerer:
         self._condense_lines = prompt_instruction_lines(self.condense_prompt)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "LLMAnswerer":
+    def from_settings(cls, settings: Settings) -> LLMAnswerer:
         from langchain_openai import ChatOpenAI
 
         llm = ChatOpenAI(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
-            api_key=settings.llm_api_key,
+            api_key=SecretStr(settings.llm_api_key),
             timeout=settings.llm_timeout_seconds,
             max_retries=0,
             temperature=0,
-            max_tokens=settings.llm_max_tokens,
+            max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]  # accepted by ChatOpenAI (field alias), not in its signature
             stop=list(settings.llm_stop) or None,
         )
         return cls(llm, timeout_seconds=settings.llm_timeout_seconds)

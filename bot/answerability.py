@@ -15,6 +15,7 @@ import numpy as np
 from bot.answer_extractive import Evidence
 from bot.query import QueryAnalysis, asked_type_missing, content_noun_forms
 from bot.retriever import ScoredChunk
+from ingest import visible
 
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 FEATURES = ("dense", "dense_gap", "margin", "coverage", "coverage_expanded", "unknown_share", "type_missing",
@@ -109,7 +110,7 @@ class AudienceVocabulary:
                 terms: set[str] = set()
                 nouns: set[str] = set()
                 for chunk in reader.chunks.values():
-                    if audience == "internal" or chunk.audience == "public":
+                    if visible(chunk.audience, audience):
                         terms.update(self.tokenize(chunk.indexed_text))
                         if with_vectors:
                             nouns.update(form for form, _surface in content_noun_forms(chunk.indexed_text))

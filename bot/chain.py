@@ -14,15 +14,17 @@ from bot.curated import CuratedAnswerStore
 from bot.errors import AssistantError, BadQuestion, IndexUnavailable
 from bot.freshness import regulation_disclaimer
 from bot.followup import resolve_followup, stands_alone
-from bot.models import Answer, Citation, RetrievedChunk, Turn
-from bot.policy import AbstentionSettings, AnswerPolicy, visible_to
+from bot.models import Answer, AnswerMode, Citation, RetrievedChunk, Turn
+from bot.policy import AbstentionSettings, AnswerPolicy
 from bot.query import QueryAnalysis, analyze
 from bot.retriever import HybridRetriever, RetrievalFilters, ScoredChunk
 from bot.validation import check_question
-from ingest import find_countries, find_products
+from ingest import find_countries, find_products, visible
 
 if TYPE_CHECKING:
+    from bot.answer_llm import LLMAnswerer
     from bot.answer_stream import AnswerStream
+    from ingest import LiveIndex
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +57,12 @@ class _Work:
 class AssistantChain:
     def __init__(
         self,
-        live_index: Any,
+        live_index: LiveIndex,
         retriever: HybridRetriever,
         extractive: ExtractiveAnswerer,
         settings: ChainSettings | None = None,
         curated: CuratedAnswerStore | None = None,
-        llm: Any = None,
+        llm: LLMAnswerer | None = None,
     ):
         self.live_index = live_index
         self.retriever = retriever
@@ -153,7 +155,7 @@ class AssistantChain:
         product = analysis.product or analysis.product_phrase or ""
         ruled = self.policy.has_rules_note(analysis.product, work.audience, work.reader)
         if ruled:
-            options = self.policy.countries_covered(analysis.product, work.audience, work.reader)
+            options = self.policy.countries_covered(analysis.product or product, work.audience, work.reader)
             if len(options) < 2:
                 return None  # one destination only: the answer itself says where it applies
             text = f"{texts.CLARIFY_COUNTRY}\n{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(options)}"
@@ -193,11 +195,12 @@ class AssistantChain:
         if status is not None:
             evidence = [status] + [e for e in evidence if e.text != status.text]
         text, cited = self.extractive.compose(evidence, lead=status)
-        mode, fallback_reason = "extractive", None
+        mode: AnswerMode = "extractive"
+        fallback_reason: str | None = None
         if self.llm is not None:
             generated = self.llm.answer(analysis, work.hits, work.conversation, status=status, on_token=work.on_token)
             if generated.accepted:
-                text, cited, mode = generated.text, generated.cited, "llm"  # led by 【結論】 already
+                text, cited, mode = generated.text or text, generated.cited, "llm"  # led by 【結論】 already
             else:
                 mode, fallback_reason = "fallback", generated.reason
         if status is not None and mode != "llm":
@@ -242,7 +245,7 @@ class AssistantChain:
 
     def _desk(self, audience: str, reader: Any):
         desk = [c for c in reader.chunks.values() if c.doc_id == self.settings.consultation_doc_id
-                and visible_to(audience, c.audience)]
+                and visible(c.audience, audience)]
         return desk[0] if desk else None
 
     def _merge_per_product(self, work: _Work) -> list[ScoredChunk]:

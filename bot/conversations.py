@@ -35,7 +35,7 @@ class _Conversation:
 
 
 def is_conversation_id(value: str | None) -> bool:
-    return bool(value) and bool(_CONVERSATION_ID.match(value))
+    return value is not None and _CONVERSATION_ID.match(value) is not None
 
 
 class ConversationStore:
@@ -72,11 +72,12 @@ class ConversationStore:
         now = self._clock()
         with self._lock:
             self._expire(now)
-            item = self._items.get(conversation_id or "")
+            key = conversation_id or ""
+            item = self._items.get(key)
             if item is not None and item.audience == audience:
                 item.touched = now
-                self._items.move_to_end(conversation_id)
-                return conversation_id
+                self._items.move_to_end(key)
+                return key
             new_id = uuid.uuid4().hex
             self._items[new_id] = _Conversation(audience=audience, touched=now)
             while len(self._items) > self._max:

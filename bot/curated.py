@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.models import Citation
 from bot.query import analyze, content_nouns, normalize_question
+from ingest import read_jsonl, visible
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,7 @@ class CuratedAnswerStore:
     def _load(self) -> None:
         if not self.path.exists():
             return
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
+        for record in read_jsonl(self.path):
             self._remember(CuratedAnswer(
                 curated_id=record["curated_id"],
                 question=record["question"],
@@ -109,7 +107,7 @@ class CuratedAnswerStore:
         # newest first, so a corrected answer replaces an older one for the same question
         for i in range(len(answers) - 1, -1, -1):
             answer = answers[i]
-            if audience == "public" and answer.audience != "public":
+            if not visible(answer.audience, audience):
                 continue
             their_slots, their_nouns = keys[i]
             if their_slots != slots or _overlap(nouns, their_nouns) < self.min_noun_overlap:

@@ -94,7 +94,8 @@ class FeedbackStore:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            return int(cursor.lastrowid)
+            assert cursor.lastrowid is not None  # sqlite3 sets it after every INSERT
+            return cursor.lastrowid
 
     def entries(self, answer_id: str | None = None, limit: int = 100) -> list[FeedbackEntry]:
         """Newest first; optionally only those about one answer."""

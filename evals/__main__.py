@@ -9,6 +9,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bot.models import Audience
+from bot.retriever import RetrievalMode
+
+RETRIEVAL_MODES: dict[str, RetrievalMode] = {"lexical": "lexical", "dense": "dense", "hybrid": "hybrid"}
+
 CONFIGS = ("assistant", "extractive", "lexical", "dense", "naive")  # extractive = the assistant without the LLM
 
 
@@ -24,7 +29,7 @@ def _source_files(services, explicit: list[str] | None) -> list[Path]:
     return files
 
 
-def build_answer_fns(index: Path, configs: list[str], naive_files: list[str] | None, audience: str):
+def build_answer_fns(index: Path, configs: list[str], naive_files: list[str] | None, audience: Audience):
     """One answer function per configuration, all over the same index source."""
     from bot.services import build_services
     from bot.settings import Settings
@@ -38,8 +43,8 @@ def build_answer_fns(index: Path, configs: list[str], naive_files: list[str] | N
             fns[name] = chain_answer_fn(services.chain, audience)
         elif name == "extractive":
             fns[name] = chain_answer_fn(without_llm(services.chain), audience, with_features=False)
-        elif name in ("lexical", "dense", "hybrid"):
-            fns[name] = chain_answer_fn(chain_variant(services.chain, name), audience, with_features=False)
+        elif name in RETRIEVAL_MODES:
+            fns[name] = chain_answer_fn(chain_variant(services.chain, RETRIEVAL_MODES[name]), audience, with_features=False)
         elif name == "naive":
             from evals.naive import NaiveBaseline, naive_answer_fn
             from ingest import EmbeddingCache

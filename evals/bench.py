@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest import read_jsonl, visible
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = (REPO_ROOT / "knowledge", REPO_ROOT.parent / "shared" / "corpus")
 DEFAULT_DATASET = Path(__file__).parent / "datasets" / "dev.jsonl"
@@ -117,7 +119,7 @@ def synthetic_vectors(base: np.ndarray, count: int, seed: int = 0) -> np.ndarray
 def load_questions(path: Path) -> list[str]:
     if not path.is_file():
         return list(FALLBACK_QUESTIONS)
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_jsonl(path)
     return [row["question"] for row in rows if row.get("question") and not row.get("conversation")]
 
 
@@ -253,7 +255,7 @@ def build_synthetic_index(size: int, chunk_texts: list[str], base_vectors: np.nd
 def public_after_the_fact(reader, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
     """Public dense hits without Chroma's where-filter (which scans every matching id: O(chunks) per query)."""
     hits = [hit for hit in reader.dense_search(vector, 2 * k, audience=None)
-            if reader.chunks[hit[0]].audience == "public"]
+            if visible(reader.chunks[hit[0]].audience, "public")]
     return hits[:k]
 
 
@@ -321,6 +323,7 @@ def measure_serving(index_dir: str, questions: list[str], embedder_spec: str, wa
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {
+        "pid": os.getpid(),  # which process measured: the caller checks it was not its own
         "questions": len(questions),
         "open_seconds": round(open_seconds, 2),
         "retrieval_ms": {"p50": round(percentile(retrieval, 0.5), 1), "p95": round(percentile(retrieval, 0.95), 1)},

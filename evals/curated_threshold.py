@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 
 import numpy as np
+
+from ingest import read_jsonl
 
 DATASETS = Path(__file__).parent / "datasets"
 
@@ -19,9 +20,9 @@ def main() -> None:
     def vec(text: str) -> np.ndarray:
         return np.asarray(embedder.embed_query(normalize_question(text)), dtype=np.float32)
 
-    pairs = [json.loads(line) for line in (DATASETS / "curated_pairs.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    pairs = read_jsonl(DATASETS / "curated_pairs.jsonl")
     same = sorted(float(vec(p["a"]) @ vec(p["b"])) for p in pairs)
-    questions = [json.loads(line)["question"] for line in (DATASETS / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    questions = [item["question"] for item in read_jsonl(DATASETS / "dev.jsonl")]
     vectors = [vec(q) for q in questions]
     def slots_of(question: str) -> tuple[str | None, str | None]:
         analysis = analyze(question)

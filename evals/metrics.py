@@ -34,7 +34,8 @@ def first_relevant_rank(retrieved: list[str], item: dict) -> int | None:
         if chunk_is_relevant(text, item):
             return rank
     facts = [squash(f) for f in item.get("answer_facts", [])]
-    if len(facts) > 1:
+    # only a multi item's facts may come from several chunks; a fact item needs one chunk that states it whole
+    if item.get("kind") == "multi" and len(facts) > 1:
         covered: set[str] = set()
         for rank, text in enumerate(retrieved, start=1):
             t = squash(text)

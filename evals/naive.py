@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import chromadb
 import numpy as np
@@ -12,11 +12,14 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from bot.models import Answer, RetrievedChunk
 from evals.runner import AnswerFn, result_row
 
+if TYPE_CHECKING:
+    from ingest import Embedder, EmbeddingCache
+
 
 class NaiveBaseline:
     """Raw text in, no normalization, no sections, no glossary, no abstention: what a tutorial builds."""
 
-    def __init__(self, files: list[Path], embedder: Any, cache: Any = None, k: int = 5):
+    def __init__(self, files: list[Path], embedder: Embedder, cache: EmbeddingCache | None = None, k: int = 5):
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
         self.embedder = embedder
         self.k = k
@@ -40,7 +43,7 @@ class NaiveBaseline:
                 documents=self.texts[start:start + 500],
             )
 
-    def _embed(self, texts: list[str], cache: Any) -> np.ndarray:
+    def _embed(self, texts: list[str], cache: EmbeddingCache | None) -> np.ndarray:
         """Embed through the shared content-hash cache (ingest.embed.cache.EmbeddingCache) when given."""
         if cache is None:
             return np.asarray(self.embedder.embed_passages(texts), dtype=np.float32)
@@ -58,6 +61,7 @@ class NaiveBaseline:
         query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
         found = self.collection.query(query_embeddings=[query.tolist()], n_results=self.k)
         ids = [int(i) for i in found["ids"][0]]
+        assert found["distances"] is not None  # Chroma returns distances unless `include` leaves them out
         distances = found["distances"][0]
         retrieved = [
             RetrievedChunk(chunk_id=str(i), doc_id=self.sources[i], title=self.sources[i], section="",

@@ -6,25 +6,23 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.models import Answer, Turn
+from bot.models import Answer, Audience, Turn
+from ingest import read_jsonl
+
+if TYPE_CHECKING:
+    from bot.chain import AssistantChain
+    from bot.retriever import RetrievalMode
 
 AnswerFn = Callable[[dict], dict]
 MIN_RETRIEVED = 5
 
 
 def load_dataset(path: Path) -> list[dict]:
-    items = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not JSON ({exc})") from exc
-    return items
+    return read_jsonl(Path(path))
 
 
 def result_row(item: dict, answer: Answer, extra: dict | None = None) -> dict:
@@ -54,7 +52,7 @@ def conversation_of(item: dict) -> list[Turn]:
     return [Turn(role=t["role"], text=t["text"]) for t in item.get("conversation", [])]
 
 
-def chain_answer_fn(chain: Any, audience: str = "public", with_features: bool = True) -> AnswerFn:
+def chain_answer_fn(chain: AssistantChain, audience: Audience = "public", with_features: bool = True) -> AnswerFn:
     """Answer items with the assistant's chain, exactly as the channels call it."""
 
     def answer(item: dict) -> dict:
@@ -67,7 +65,7 @@ def chain_answer_fn(chain: Any, audience: str = "public", with_features: bool = 
     return answer
 
 
-def chain_variant(chain: Any, mode: str) -> Any:
+def chain_variant(chain: AssistantChain, mode: RetrievalMode) -> AssistantChain:
     """The same chain with another retrieval mode ("lexical" | "dense" | "hybrid"), without curated answers."""
     retriever = chain.retriever.model_copy(update={"settings": replace(chain.retriever.settings, mode=mode)})
     return type(chain)(chain.live_index, retriever, chain.extractive, chain.settings, None, chain.llm)

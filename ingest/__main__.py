@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.config import IndexConfig
+from ingest.config import IndexConfig, SettingsError, load_index_settings
 from ingest.models import IngestReport
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -71,7 +71,11 @@ def failures_table(report: IngestReport) -> Table:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    config = IndexConfig.from_env()
+    try:
+        config = load_index_settings().index_config()
+    except SettingsError as error:
+        print(f"エラー / error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if args.chunk_chars is not None:
         if args.chunk_chars < 50:
             print("--chunk-chars は 50 以上にしてください / --chunk-chars must be >= 50", file=sys.stderr)

@@ -4,6 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 AUDIENCES = ("public", "internal")
+
+
+def visible(item_audience: str, audience: str | None) -> bool:
+    """The audience rule, the one place it is written: the public see public items only; coordinators
+    ("internal") see everything, and so does None (no audience: the index's own maintenance and benchmarks).
+    An unknown audience is treated as the public (fail closed)."""
+    return item_audience == "public" or audience in ("internal", None)
+
+
+def public_only(audience: str | None) -> bool:
+    """Whether a search for `audience` must be narrowed to public items (for filters applied in a store)."""
+    return not visible("internal", audience)
 KINDS = ("strategy", "regulation", "procedure", "case", "support", "contact", "reference")
 SECTION_SEPARATOR = " > "
 

@@ -22,6 +22,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
-# torch first, pinned: a bare 'torch' requirement would pull the CUDA build (gigabytes).
+# torch first, pinned: this machine's package source holds the CPU build of 2.13.0 (a bare 'torch' would resolve
+# the CUDA build, gigabytes). No other index is reachable here, so none is named.
 python -c "import torch" 2>/dev/null || python -m pip install -q torch==2.13.0
 python -m pip install -q -e ".[dev]"

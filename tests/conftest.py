@@ -41,7 +41,6 @@ def small_corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def small_index_dir(tmp_path_factory: pytest.TempPathFactory, small_corpus_dir: Path, index_config: IndexConfig) -> Path:
     """A real index (Chroma + lexical + manifest) of the small corpus, built once per session."""
-    pytest.importorskip("ingest.text.pipeline", reason="the text half of ingest (ingest/text/pipeline.py) is not there yet")
     from ingest.index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("small-index")
@@ -61,7 +60,6 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def knowledge_index_dir(tmp_path_factory: pytest.TempPathFactory, index_config: IndexConfig) -> Path:
     """An index of <repo>/knowledge plus the shared corpus (when present), built once per session."""
-    pytest.importorskip("ingest.text.pipeline", reason="the text half of ingest (ingest/text/pipeline.py) is not there yet")
     from ingest.index.build import build_index
 
     sources = [REPO_ROOT / "knowledge"]

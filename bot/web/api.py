@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import anyio
 from fastapi import APIRouter, Depends
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/api")
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "質問が空・長すぎる（NFKC 正規化後の文字数）・読み取れない文字を含む、または本文を読み取れない"},
     401: {"model": ErrorResponse, "description": "認証トークンが正しくない"},
     413: {"model": ErrorResponse, "description": "本文が大きすぎる（64 KB 超）"},
@@ -112,7 +112,7 @@ async def ask_stream(
 @router.post(
     "/feedback",
     response_model=FeedbackResponse,
-    responses={code: _ERRORS[code] for code in (400, 413, 422, 429)} | {404: {"model": ErrorResponse}},
+    responses={**{code: _ERRORS[code] for code in (400, 413, 422, 429)}, 404: {"model": ErrorResponse}},
     dependencies=[Depends(rate_limit)],
 )
 async def feedback(body: FeedbackRequest, state: WebState = Depends(get_state)) -> FeedbackResponse:

@@ -107,6 +107,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(WebError, on_error)
     app.add_exception_handler(AssistantError, on_error)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
+    # Starlette's stub types a handler for any Exception; these take the exception class they are registered for
+    app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, on_error)

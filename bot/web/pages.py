@@ -17,6 +17,7 @@ from bot.errors import IndexUnavailable
 from bot.models import Audience
 from bot.web.sources import PAGE_CSP, render_message_page, render_source_page
 from bot.web.state import WebState, get_audience, get_services, get_state
+from ingest import visible
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -44,7 +45,7 @@ async def source_page(
             raise IndexUnavailable(str(error)) from error
         meta = reader.documents.get(doc_id)
         # an internal document is answered exactly like a missing one, so its id does not leak either
-        if meta is None or (meta.audience != "public" and audience != "internal"):
+        if meta is None or not visible(meta.audience, audience):
             return None, []
         return meta, reader.sections(doc_id)
 
@@ -53,7 +54,7 @@ async def source_page(
         page = render_message_page(texts.WEB_SOURCE_NOT_FOUND, texts.WEB_SOURCE_NOT_FOUND)
         return HTMLResponse(page, status_code=404, headers=PAGE_HEADERS)
     headers = dict(PAGE_HEADERS)
-    if meta.audience != "public":
+    if not visible(meta.audience, "public"):
         headers["Cache-Control"] = "no-store"
     return HTMLResponse(render_source_page(meta, sections), headers=headers)
 

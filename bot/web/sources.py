@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from bot import texts
 from bot.web.security import csp_hash
-from ingest import DocumentMeta, Section
+from ingest import DocumentMeta, Section, visible
 
 PAGE_CSS = """
 :root { color-scheme: light; }
@@ -47,7 +47,7 @@ def render_source_page(meta: DocumentMeta, sections: list[Section]) -> str:
         url = escape(meta.source_url, quote=True)
         rows.append((texts.SOURCE_PAGE_LINK, f'<a href="{url}" rel="noopener noreferrer" target="_blank">{url}</a>'))
     meta_html = "".join(f"<dt>{escape(label)}</dt><dd>{value}</dd>" for label, value in rows)
-    badge = f'<p class="internal">{escape(texts.SOURCE_PAGE_INTERNAL)}</p>' if meta.audience != "public" else ""
+    badge = f'<p class="internal">{escape(texts.SOURCE_PAGE_INTERNAL)}</p>' if not visible(meta.audience, "public") else ""
     toc = "".join(
         f'<li><a href="#{escape(s.anchor, quote=True)}">{escape(s.path[-1] if s.path else meta.title)}</a></li>'
         for s in sections

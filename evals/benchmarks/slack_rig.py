@@ -83,7 +83,7 @@ def running_bot(*, delay: float = 0.0, channels_yaml: str | None = None, **setti
             rate_limit_per_minute=0, **{**update, **settings_update})
         services = build_services(settings)
         if delay:
-            services = dataclasses.replace(services, chain=SlowChain(services.chain, delay))
+            services = dataclasses.replace(services, chain=SlowChain(services.chain, delay))  # type: ignore[arg-type]  # a stand-in with the chain's interface
         try:
             with serve(make_app(settings, services)) as running:
                 sender = SlackSender(running.url, double)

@@ -6,7 +6,6 @@ Exits 1 when any item breaks the schema or names a fact, evidence or heading the
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import unicodedata
@@ -16,6 +15,8 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+
+from ingest import JsonlError, read_jsonl
 
 DATASETS_DIR = Path(__file__).resolve().parent
 # The corpus is shared read-only material beside the repository, not part of it.
@@ -116,20 +117,12 @@ def load_corpus(corpus_dir: Path) -> dict[str, SourceFile]:
 
 
 def load_items(path: Path, split: str) -> tuple[list[Item], list[str]]:
-    items, problems = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            problems.append(f"{split}:{number} not valid JSON: {error}")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"{split}:{number} not a JSON object")
-            continue
-        items.append(Item(split, number, data))
-    return items, problems
+    try:
+        records = read_jsonl(path)
+    except JsonlError as error:  # the first unreadable line is reported; the split is not checked further
+        return [], [f"{split}:{error.line} {error.reason}"]
+    # record numbers are line numbers when the file has no blank lines, as the datasets do not
+    return [Item(split, number, data) for number, data in enumerate(records, start=1)], []
 
 
 @cache

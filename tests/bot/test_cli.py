@@ -3,6 +3,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # every test runs the CLI in a subprocess: not in make test-quick
+
 
 def test_ask_json_prints_the_contract(small_index_dir, tmp_path):
     result = subprocess.run(

@@ -1,4 +1,6 @@
-from bot.query import analyze, content_nouns, glossary_terms, normalize_question
+import pytest
+
+from bot.query import analyze, answer_type_missing, content_nouns, glossary_terms, normalize_question
 
 
 def test_nfkc_and_whitespace():
@@ -48,3 +50,14 @@ def test_content_nouns_skip_question_words():
     nouns = content_nouns("台湾にいちごを輸出するときの関税率は何％？")
     assert "関税率" in nouns and "台湾" in nouns
     assert not any(n.startswith("何") for n in nouns)
+
+
+@pytest.mark.parametrize(("question", "sentences", "missing"), [
+    ("手数料はいくらですか？", ["手数料は1件3,000円です。"], False),
+    ("手数料はいくらですか？", ["手数料は窓口で払います。"], True),
+    ("関税率は何パーセントですか？", ["関税率は12.5%です。"], False),
+    ("関税率は何パーセントですか？", ["関税は3,000円です。"], True),  # a rate question wants a rate, not money
+    ("申請先はどこですか？", ["申請は窓口で受け付けます。"], False),  # not an amount question: never missing
+])
+def test_answer_type_is_missing_only_for_amount_questions_without_an_amount(question, sentences, missing):
+    assert answer_type_missing(question, sentences) is missing

@@ -13,8 +13,12 @@ def test_a_chunk_counts_when_it_holds_every_fact():
 
 
 def test_multi_items_count_when_the_top_chunks_cover_all_facts_together():
-    retrieved = ["約46トン。", "126.2%。"]
-    assert first_relevant_rank(retrieved, ITEM) == 2
+    retrieved = ["約46トン。", "関係のない文。", "126.2%。"]
+    assert first_relevant_rank(retrieved, {**ITEM, "kind": "multi"}) == 3
+
+
+def test_a_fact_item_split_over_chunks_is_not_found():
+    assert first_relevant_rank(["約46トン。", "126.2%。"], ITEM) is None
 
 
 def test_scores_of_answers_abstentions_and_citations():

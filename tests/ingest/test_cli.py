@@ -13,7 +13,7 @@ from ingest.index.generations import read_current, writer_lock
 from ingest.index.manifest import IndexLockedError
 from ingest.index.reader import IndexReader
 
-pytest.importorskip("ingest.text.pipeline")
+pytestmark = pytest.mark.slow  # every test runs the CLI in a subprocess: not in make test-quick
 
 
 @pytest.fixture()

@@ -135,9 +135,12 @@ def test_every_case_card_has_the_three_sections(notes: list[Note]):
 
 
 def test_readme_explains_the_fields():
-    text = (KNOWLEDGE / "README.md").read_text(encoding="utf-8")
+    # each field has its own row in the front-matter table, not merely a mention somewhere in the prose
+    rows = [line for line in (KNOWLEDGE / "README.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
     for field in REQUIRED + ("source_file", "source_url"):
-        assert field in text
+        row = next((r for r in rows if r.startswith(f"| `{field}` |")), None)
+        assert row is not None, f"knowledge/README.md has no table row for {field}"
+        assert len(row.split("|")[-2].strip()) > 10, f"the row for {field} does not explain it"
 
 
 def test_notes_go_through_the_real_ingest_pipeline():

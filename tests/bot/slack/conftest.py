@@ -128,7 +128,7 @@ class SlackSender:
              headers: dict[str, str] | None = None) -> httpx.Response:
         ts = str(timestamp if timestamp is not None else int(time.time()))
         signature = SignatureVerifier(secret or self.secret).generate_signature(timestamp=ts, body=body)
-        all_headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+        all_headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": str(signature)}
         all_headers.update(headers or {})
         return self.http.post(self.url, content=body.encode("utf-8"), headers=all_headers)
 
@@ -246,3 +246,10 @@ class StreamingChain:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._chain, name)
+
+
+@pytest.fixture(autouse=True)
+def _curated_store_per_test(request: pytest.FixtureRequest, fresh_curated) -> None:
+    """Curated answers a Slack test saves stay in that test (the services are session-wide, the store is not)."""
+    if {"slack", "slack_server", "slack_services"} & set(request.fixturenames):
+        fresh_curated(request.getfixturevalue("slack_services"))

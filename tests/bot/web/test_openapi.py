@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import (
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+@pytest.mark.slow  # a subprocess or a large generated workload: not in make test-quick
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_generated_requests_never_get_a_server_error(make_app, mode):
     # the pytest plugin's from_fixture does not run under pytest 9, so the strategies are driven directly

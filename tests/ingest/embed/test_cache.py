@@ -2,6 +2,7 @@ import multiprocessing
 import sqlite3
 
 import numpy as np
+import pytest
 
 from ingest.embed.embedders import make_embedder
 from ingest.embed.cache import EmbeddingCache, embed_cached, embed_in_batches
@@ -72,6 +73,7 @@ def _writer(path, worker):
             cache.get_many("m", texts)
 
 
+@pytest.mark.slow  # a subprocess or a large generated workload: not in make test-quick
 def test_several_processes_can_write_the_same_file(tmp_path):
     path = tmp_path / "shared.sqlite"
     context = multiprocessing.get_context("spawn")

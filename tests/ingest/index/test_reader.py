@@ -115,6 +115,26 @@ def test_truncated_chroma_database_is_a_corrupt_index_error(index_copy, index_co
         IndexReader.open(index_dir, index_config)
 
 
+@pytest.mark.parametrize("damage", ["delete chunks.jsonl", "truncate sections.jsonl", "empty chroma/chroma.sqlite3",
+                                    "delete chroma/chroma.sqlite3"])
+def test_the_start_up_check_and_the_reader_refuse_the_same_damage_naming_the_same_file(index_copy, index_config, damage):
+    from ingest.index.preflight import check_index
+
+    index_dir, generation_dir = index_copy
+    action, relative = damage.split(" ")
+    path = generation_dir / relative
+    if action == "delete":
+        path.unlink()
+    else:
+        truncate(path, keep=0.0 if action == "empty" else 0.5)
+    errors = []
+    for check in (check_index, IndexReader.open):
+        with pytest.raises(IndexCorruptError) as caught:
+            check(index_dir, index_config)
+        errors.append(caught.value.path)
+    assert errors == [path, path]
+
+
 def test_chroma_database_missing_rows_is_a_corrupt_index_error(index_copy, index_config):
     index_dir, generation_dir = index_copy
     database = sqlite3.connect(generation_dir / "chroma" / "chroma.sqlite3")
