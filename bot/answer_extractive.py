@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from bot.query import QueryAnalysis
 from bot.retriever import ScoredChunk
 from ingest import find_countries, find_products
+from ingest import split_sentences as split_units
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
 _QUANTITY = re.compile(
     r"(何|いくら|どれ(くらい|ぐらい|だけ)|どの(くらい|ぐらい)|いつ|何年|何件|何トン|何頭|何社|何名|何人|何店|"
     r"how (many|much|long)|when|what year|number of)",
@@ -53,8 +53,7 @@ def _table_row(line: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Sentences and list items of a chunk, stripped, without empties, bare markers or table rules."""
     out = []
-    for part in _SENTENCE_END.split(text):
-        part = part.strip()
+    for part in split_units(text):
         if len(part) <= 1 or re.fullmatch(r"[○〇・●■◆\-\s]+", part) or _TABLE_RULE.match(part):
             continue
         if part.startswith("|"):

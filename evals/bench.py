@@ -15,7 +15,6 @@ import json
 import multiprocessing
 import os
 import random
-import re
 import shutil
 import statistics
 import tempfile
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ingest import sentence_pieces
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = (REPO_ROOT / "knowledge", REPO_ROOT.parent / "shared" / "corpus")
@@ -66,12 +67,9 @@ def real_chunks(sources: list[Path], config) -> list:
     return [chunk for document in load_files(sources, config).documents for chunk in document.chunks]
 
 
-_SENTENCE_END = re.compile(r"(?<=[。！？])")
-
-
 def synthetic_section(text: str, number: int, limit: int) -> str:
     """A variant of one chunk's text: its sentences shuffled (seeded by number) plus a counter, within limit."""
-    sentences = [s for s in _SENTENCE_END.split(text.replace("\n", "")) if s.strip()]
+    sentences = [s for s in sentence_pieces(text.replace("\n", "")) if s.strip()]
     random.Random(number).shuffle(sentences)
     suffix = f"（合成{number}）"
     body = ""

@@ -21,6 +21,8 @@ _PUBLIC: dict[str, str] = {
     "Section": "ingest.models",
     "build_index": "ingest.index.build",
     "check_index": "ingest.index.preflight",
+    "cut_at_boundaries": "ingest.text.sentences",
+    "ends_sentence": "ingest.text.sentences",
     "chunk_document": "ingest.text.pipeline",
     "discover_files": "ingest.text.pipeline",
     "embed_cached": "ingest.embed.cache",
@@ -30,6 +32,8 @@ _PUBLIC: dict[str, str] = {
     "load_files": "ingest.index.build",
     "load_vocabulary": "ingest.text.tagging",
     "make_embedder": "ingest.embed.embedders",
+    "sentence_pieces": "ingest.text.sentences",
+    "split_sentences": "ingest.text.sentences",
 }
 
 __all__ = sorted(_PUBLIC)
