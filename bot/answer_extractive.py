@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.asks import LIST_ITEM, LIST_LEAD, Asks, detect_asks, types_in
 from bot.query import QueryAnalysis
 from bot.retriever import ScoredChunk
 from ingest import find_countries, find_products
@@ -16,7 +17,6 @@ _QUANTITY = re.compile(
     r"how (many|much|long)|when|what year|number of)",
     re.I,
 )
-_LISTY = re.compile(r"(一覧|挙げ|すべて|全部|4つ|四つ|6品目|六品目|基本方針|それぞれ|あわせて|合わせて|両方|list|what are|each|both)", re.I)
 _TABLE_RULE = re.compile(r"^\|?[\s:\-|]+\|?$")
 _DIGIT = re.compile(r"\d")
 
@@ -30,6 +30,9 @@ class Evidence:
     position: int  # sentence index inside its chunk
     score: float
     terms: frozenset[str] = frozenset()
+    lead: int | None = None  # position of the lead sentence / header row in the same chunk
+    is_item: bool = False
+    types: frozenset[str] = frozenset()  # answer types the unit carries
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class ExtractiveSettings:
     keep_ratio: float = 0.55  # a further sentence must score at least this share of the best one
     slot_bonus: float = 0.15
     number_bonus: float = 0.1
+    type_bonus: float = 0.1  # per asked answer type the unit carries
+    given_penalty: float = 0.5  # a unit the conversation already gave
 
 
 def _table_row(line: str) -> str:
@@ -50,16 +55,46 @@ def _table_row(line: str) -> str:
     return "、".join(c for c in cells if c)
 
 
+@dataclass(frozen=True)
+class Unit:
+    """An answer unit of a chunk: a sentence, a list item (with its lead) or a table row (with its header)."""
+
+    text: str
+    position: int
+    lead: int | None = None  # position of the lead sentence or header row this unit depends on
+    is_item: bool = False
+
+
+def answer_units(text: str) -> list[Unit]:
+    """The units of a chunk in order; table rules and bare markers are dropped, rows read as 、-joined cells."""
+    units: list[Unit] = []
+    header: int | None = None  # header row of the table being read
+    lead: int | None = None  # last sentence before a run of list items
+    for part in split_units(text):
+        if len(part) <= 1 or re.fullmatch(r"[○〇・●■◆\-\s]+", part):
+            continue
+        if _TABLE_RULE.match(part):
+            continue
+        position = len(units)
+        if part.startswith("|"):
+            if header is None:
+                header = position
+                units.append(Unit(_table_row(part), position))
+            else:
+                units.append(Unit(_table_row(part), position, lead=header))
+            continue
+        header = None
+        if LIST_ITEM.match(part):
+            units.append(Unit(part, position, lead=lead, is_item=True))
+            continue
+        lead = position
+        units.append(Unit(part, position))
+    return units
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences and list items of a chunk, stripped, without empties, bare markers or table rules."""
-    out = []
-    for part in split_units(text):
-        if len(part) <= 1 or re.fullmatch(r"[○〇・●■◆\-\s]+", part) or _TABLE_RULE.match(part):
-            continue
-        if part.startswith("|"):
-            part = _table_row(part)
-        out.append(part)
-    return out
+    return [u.text for u in answer_units(text)]
 
 
 def _similar(a: set[str], b: set[str]) -> bool:
@@ -72,48 +107,59 @@ def _clean(sentence: str) -> str:
 
 
 class ExtractiveAnswerer:
-    """Scores every sentence of the top chunks by weighted term overlap with the question."""
+    """Scores every unit of the top chunks by weighted term overlap, answer type and slots; covers each ask."""
 
     def __init__(self, tokenize: Callable[[str], list[str]], settings: ExtractiveSettings | None = None):
         self.tokenize = tokenize
         self.settings = settings or ExtractiveSettings()
 
-    def select(self, analysis: QueryAnalysis, hits: list[ScoredChunk]) -> list[Evidence]:
+    def select(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...] = ()) -> list[Evidence]:
+        """The units that answer the question; `given` holds earlier answers of the conversation, preferred not again."""
         s = self.settings
         several = len(analysis.products) > 1 or len(analysis.countries) > 1
-        candidates: list[tuple[str, ScoredChunk, int, set[str]]] = []
-        for hit in hits[: s.chunks_considered + (2 if several else 0)]:
-            for position, sentence in enumerate(split_sentences(hit.chunk.text)):
-                if "●" in sentence:  # a figure the draft has not filled in yet is no answer
+        asks = detect_asks(analysis.normalized)
+        candidates: list[tuple[Unit, ScoredChunk, set[str]]] = []
+        for hit in hits[: s.chunks_considered + (2 if several or asks.several else 0)]:
+            for unit in answer_units(hit.chunk.text):
+                if "●" in unit.text:  # a figure the draft has not filled in yet is no answer
                     continue
-                candidates.append((sentence, hit, position, set(self.tokenize(sentence))))
+                candidates.append((unit, hit, set(self.tokenize(unit.text))))
         if not candidates:
             return []
         query_terms = set(self.tokenize(analysis.search_text))
         if not query_terms:
             return []
         n = len(candidates)
-        df = {t: sum(1 for c in candidates if t in c[3]) for t in query_terms}
+        df = {t: sum(1 for c in candidates if t in c[2]) for t in query_terms}
         weight = {t: math.log(1 + n / (1 + df[t])) for t in query_terms}
         total = sum(weight.values()) or 1.0
         wants_number = bool(_QUANTITY.search(analysis.normalized))
+        earlier = "\n".join(given)
         scored: list[Evidence] = []
-        for rank, (sentence, hit, position, terms) in enumerate(candidates):
+        by_place: dict[tuple[str, int], Evidence] = {}
+        for unit, hit, terms in candidates:
             overlap = sum(weight[t] for t in query_terms & terms) / total
             chunk_rank = hits.index(hit)
             score = overlap / (1 + 0.25 * chunk_rank)
-            if analysis.product and analysis.product in find_products(sentence):
+            if analysis.product and analysis.product in find_products(unit.text):
                 score += s.slot_bonus
-            if analysis.country and analysis.country in find_countries(sentence):
+            if analysis.country and analysis.country in find_countries(unit.text):
                 score += s.slot_bonus
-            if wants_number and _DIGIT.search(sentence):
+            if wants_number and _DIGIT.search(unit.text):
                 score += s.number_bonus
-            scored.append(Evidence(_clean(sentence), hit, position, score, frozenset(terms)))
+            found = types_in(unit.text)
+            score += s.type_bonus * sum(1 for t in asks.types if t in found)
+            if earlier and _clean(unit.text) in earlier:
+                score *= s.given_penalty
+            ev = Evidence(_clean(unit.text), hit, unit.position, score, frozenset(terms), unit.lead, unit.is_item,
+                          found)
+            scored.append(ev)
+            by_place[(hit.chunk.chunk_id, unit.position)] = ev
         scored.sort(key=lambda e: -e.score)
         best = scored[0]
-        listy = bool(_LISTY.search(analysis.normalized))
-        limit_chars = s.max_chars_list if listy else s.max_chars
-        limit_sentences = s.max_sentences_list if listy else s.max_sentences
+        wide = asks.several or asks.wants_list or several
+        limit_chars = s.max_chars_list if wide else s.max_chars
+        limit_sentences = s.max_sentences_list if wide else s.max_sentences
         picked = [best]
         used = len(best.text)
         for ev in scored[1:]:
@@ -125,7 +171,48 @@ class ExtractiveAnswerer:
             used += len(ev.text)
         if several:
             picked = self._cover_each(analysis, scored, picked, limit_chars)
+        picked = self._cover_types(asks, scored, picked, limit_chars)
+        return self._with_context(picked, by_place, limit_chars, asks.wants_list)
+
+    @staticmethod
+    def _cover_types(asks: Asks, scored: list[Evidence], picked: list[Evidence], limit_chars: int) -> list[Evidence]:
+        """「金額と量は？」: every asked answer type gets a unit that carries it, when the top chunks hold one."""
+        if len(asks.types) < 2:
+            return picked
+        used = sum(len(p.text) for p in picked)
+        for wanted in asks.types:
+            if any(wanted in p.types for p in picked):
+                continue
+            best = next((e for e in scored if wanted in e.types and e not in picked and e.score > 0), None)
+            if best is not None and used + len(best.text) <= limit_chars:
+                picked.append(best)
+                used += len(best.text)
         return picked
+
+    @staticmethod
+    def _with_context(picked: list[Evidence], by_place: dict[tuple[str, int], Evidence], limit_chars: int,
+                      wants_list: bool) -> list[Evidence]:
+        """An item brings its lead, a row its header, and a lead that introduces a list brings its items."""
+        out = list(picked)
+        used = sum(len(p.text) for p in out)
+
+        def add(ev: Evidence | None) -> None:
+            nonlocal used
+            if ev is not None and ev not in out and used + len(ev.text) <= limit_chars:
+                out.append(ev)
+                used += len(ev.text)
+
+        for ev in picked:
+            chunk_id = ev.hit.chunk.chunk_id
+            if ev.lead is not None:
+                add(by_place.get((chunk_id, ev.lead)))
+            if ev.is_item:
+                continue
+            items = [e for (cid, _), e in by_place.items() if cid == chunk_id and e.lead == ev.position]
+            if items and (wants_list or LIST_LEAD.search(ev.text)):
+                for item in sorted(items, key=lambda e: e.position):
+                    add(item)
+        return out
 
     @staticmethod
     def _cover_each(analysis: QueryAnalysis, scored: list[Evidence], picked: list[Evidence],

@@ -137,3 +137,6 @@ CLI_SOURCES = "出典:"
 CLI_AS_OF_UNKNOWN = "時点不明"
 CLI_SLACK_HTTP_HINT = "HTTP モードでは `python -m bot serve` が /slack/events を提供します。Socket Mode は --socket を付けてください。"
 CLI_SLACK_TOKENS_MISSING = "SLACK_BOT_TOKEN と SLACK_APP_TOKEN を設定してください。"
+
+# English questions get the Japanese source sentences verbatim, with this lead line (issue 12).
+ENGLISH_LEAD = "From the Japanese sources (quoted as written):"
