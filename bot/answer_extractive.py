@@ -6,18 +6,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.asks import LIST_ITEM, LIST_LEAD, Asks, detect_asks, types_in
+from bot.asks import LIST_LEAD, Asks, detect_asks, types_in
 from bot.query import QueryAnalysis
 from bot.retriever import ScoredChunk
 from ingest import find_countries, find_products
-from ingest import split_sentences as split_units
+from ingest import Unit, answer_units
 
 _QUANTITY = re.compile(
     r"(何|いくら|どれ(くらい|ぐらい|だけ)|どの(くらい|ぐらい)|いつ|何年|何件|何トン|何頭|何社|何名|何人|何店|"
     r"how (many|much|long)|when|what year|number of)",
     re.I,
 )
-_TABLE_RULE = re.compile(r"^\|?[\s:\-|]+\|?$")
 _DIGIT = re.compile(r"\d")
 
 
@@ -47,49 +46,6 @@ class ExtractiveSettings:
     number_bonus: float = 0.1
     type_bonus: float = 0.1  # per asked answer type the unit carries
     given_penalty: float = 0.5  # a unit the conversation already gave
-
-
-def _table_row(line: str) -> str:
-    """A Markdown table row read as one line of text: cells joined by 、."""
-    cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    return "、".join(c for c in cells if c)
-
-
-@dataclass(frozen=True)
-class Unit:
-    """An answer unit of a chunk: a sentence, a list item (with its lead) or a table row (with its header)."""
-
-    text: str
-    position: int
-    lead: int | None = None  # position of the lead sentence or header row this unit depends on
-    is_item: bool = False
-
-
-def answer_units(text: str) -> list[Unit]:
-    """The units of a chunk in order; table rules and bare markers are dropped, rows read as 、-joined cells."""
-    units: list[Unit] = []
-    header: int | None = None  # header row of the table being read
-    lead: int | None = None  # last sentence before a run of list items
-    for part in split_units(text):
-        if len(part) <= 1 or re.fullmatch(r"[○〇・●■◆\-\s]+", part):
-            continue
-        if _TABLE_RULE.match(part):
-            continue
-        position = len(units)
-        if part.startswith("|"):
-            if header is None:
-                header = position
-                units.append(Unit(_table_row(part), position))
-            else:
-                units.append(Unit(_table_row(part), position, lead=header))
-            continue
-        header = None
-        if LIST_ITEM.match(part):
-            units.append(Unit(part, position, lead=lead, is_item=True))
-            continue
-        lead = position
-        units.append(Unit(part, position))
-    return units
 
 
 def split_sentences(text: str) -> list[str]:

@@ -18,8 +18,6 @@ _INTERROGATIVE = re.compile(r"(何|いくら|いつ|どこ|どの|どう|誰|だ
 _WANTS_LIST = re.compile(r"(全部|全て|すべて|一覧|挙げ|一通り|どんな|どういう|どこの|何が|\blist\b|\ball\b|what are|which)", re.I)
 # A unit that introduces what follows: 「次の品目で…。」「以下のとおり」「…は：」.
 LIST_LEAD = re.compile(r"(次の|以下の|下記の|次のとおり|以下のとおり|[:：]$)")
-# Markers of a list item line (bullets, numbering) once the line is read as a unit.
-LIST_ITEM = re.compile(r"^([○〇◯・●■◆\-*]|\d{1,2}[.)）]|[\u2460-\u2473])")
 
 
 @dataclass(frozen=True)
