@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import math
 import re
+
+import numpy as np
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.asks import LIST_LEAD, Asks, detect_asks, types_in
 from bot.query import QueryAnalysis
+from bot.sentence_scorer import SentenceScorer
 from bot.retriever import ScoredChunk
 from ingest import find_countries, find_products
 from ingest import Unit, answer_units
@@ -32,6 +35,7 @@ class Evidence:
     lead: int | None = None  # position of the lead sentence / header row in the same chunk
     is_item: bool = False
     types: frozenset[str] = frozenset()  # answer types the unit carries
+    features: tuple[float, ...] = ()  # the scorer's inputs, in FEATURES order (bot/sentence_scorer.py)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,11 @@ def _similar(a: set[str], b: set[str]) -> bool:
     return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.7
 
 
+def _cosine(row: "np.ndarray | None", position: int) -> float:
+    """A unit's dense cosine, 0 when the index has no unit vectors (written before them) or the row is short."""
+    return float(row[position]) if row is not None and position < len(row) else 0.0
+
+
 def _clean(sentence: str) -> str:
     return re.sub(r"^[○〇・●■◆\-]\s*", "", sentence).strip()
 
@@ -65,12 +74,20 @@ def _clean(sentence: str) -> str:
 class ExtractiveAnswerer:
     """Scores every unit of the top chunks by weighted term overlap, answer type and slots; covers each ask."""
 
-    def __init__(self, tokenize: Callable[[str], list[str]], settings: ExtractiveSettings | None = None):
+    def __init__(self, tokenize: Callable[[str], list[str]], settings: ExtractiveSettings | None = None,
+                 scorer: SentenceScorer | None = None,
+                 unit_cosines: Callable[[str, str], "np.ndarray | None"] | None = None):
         self.tokenize = tokenize
+        # (question, chunk id) → cosine of each unit's ingest vector to the question, by unit position
+        self.unit_cosines = unit_cosines
         self.settings = settings or ExtractiveSettings()
+        self.scorer = scorer  # a fitted linear scorer replaces the hand-weighted score when given
 
-    def select(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...] = ()) -> list[Evidence]:
-        """The units that answer the question; `given` holds earlier answers of the conversation, preferred not again."""
+    def candidates(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...] = ()) -> list[Evidence]:
+        """Every scored unit of the top chunks, best first (what `select` picks from; the scorer is fit on these)."""
+        return self._scored(analysis, hits, given)[0]
+
+    def _scored(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...]):
         s = self.settings
         several = len(analysis.products) > 1 or len(analysis.countries) > 1
         asks = detect_asks(analysis.normalized)
@@ -81,10 +98,10 @@ class ExtractiveAnswerer:
                     continue
                 candidates.append((unit, hit, set(self.tokenize(unit.text))))
         if not candidates:
-            return []
+            return [], {}, detect_asks(analysis.normalized), False
         query_terms = set(self.tokenize(analysis.search_text))
         if not query_terms:
-            return []
+            return [], {}, detect_asks(analysis.normalized), False
         n = len(candidates)
         df = {t: sum(1 for c in candidates if t in c[2]) for t in query_terms}
         weight = {t: math.log(1 + n / (1 + df[t])) for t in query_terms}
@@ -93,25 +110,41 @@ class ExtractiveAnswerer:
         earlier = "\n".join(given)
         scored: list[Evidence] = []
         by_place: dict[tuple[str, int], Evidence] = {}
+        cosines = {hit.chunk.chunk_id: self.unit_cosines(analysis.search_text, hit.chunk.chunk_id)
+                   for hit in hits} if self.unit_cosines is not None else {}
+        head_terms = {hit.chunk.chunk_id: set(self.tokenize(f"{hit.chunk.title} {hit.chunk.section}")) for hit in hits}
         for unit, hit, terms in candidates:
             overlap = sum(weight[t] for t in query_terms & terms) / total
             chunk_rank = hits.index(hit)
             score = overlap / (1 + 0.25 * chunk_rank)
-            if analysis.product and analysis.product in find_products(unit.text):
-                score += s.slot_bonus
-            if analysis.country and analysis.country in find_countries(unit.text):
-                score += s.slot_bonus
-            if wants_number and _DIGIT.search(unit.text):
-                score += s.number_bonus
+            product = bool(analysis.product and analysis.product in find_products(unit.text))
+            country = bool(analysis.country and analysis.country in find_countries(unit.text))
+            number = bool(wants_number and _DIGIT.search(unit.text))
             found = types_in(unit.text)
-            score += s.type_bonus * sum(1 for t in asks.types if t in found)
-            if earlier and _clean(unit.text) in earlier:
+            type_hits = sum(1 for t in asks.types if t in found)
+            repeated = bool(earlier and _clean(unit.text) in earlier)
+            score += s.slot_bonus * (product + country) + s.number_bonus * number + s.type_bonus * type_hits
+            heading = sum(weight[t] for t in query_terms & head_terms[hit.chunk.chunk_id]) / total
+            features = (overlap, 1 / (1 + chunk_rank), float(product), float(country), float(number), float(type_hits),
+                        1 / (1 + unit.position), heading, float(repeated), len(unit.text) / 100,
+                        _cosine(cosines.get(hit.chunk.chunk_id), unit.position))
+            if self.scorer is not None:
+                score = self.scorer.score(features)
+            if repeated:
                 score *= s.given_penalty
             ev = Evidence(_clean(unit.text), hit, unit.position, score, frozenset(terms), unit.lead, unit.is_item,
-                          found)
+                          found, features)
             scored.append(ev)
             by_place[(hit.chunk.chunk_id, unit.position)] = ev
         scored.sort(key=lambda e: -e.score)
+        return scored, by_place, asks, several
+
+    def select(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...] = ()) -> list[Evidence]:
+        """The units that answer the question; `given` holds earlier answers of the conversation, preferred not again."""
+        s = self.settings
+        scored, by_place, asks, several = self._scored(analysis, hits, given)
+        if not scored:
+            return []
         best = scored[0]
         wide = asks.several or asks.wants_list or several
         limit_chars = s.max_chars_list if wide else s.max_chars

@@ -73,3 +73,23 @@ def test_a_follow_up_prefers_units_the_conversation_has_not_given():
     assert "約46トン" in _answer("仙台牛の輸出は？", chunk)
     again = _answer("仙台牛の輸出は？", chunk, given=("仙台牛の輸出量は約46トンです。[1]",))
     assert "台湾" in again and "約46トン" not in again
+
+
+def test_a_fitted_scorer_ranks_by_its_weights_and_the_unit_vectors():
+    import numpy as np
+
+    from bot.sentence_scorer import FEATURES, SentenceScorer
+
+    only_dense = tuple(1.0 if f == "dense" else 0.0 for f in FEATURES)
+    scorer = SentenceScorer(only_dense, 0.0, tuple(0.0 for _ in FEATURES), tuple(1.0 for _ in FEATURES))
+    chunk = "仙台牛の輸出量は約46トンです。仙台牛の輸出先は台湾が最多です。"
+    hits = [ScoredChunk(_chunk("c0", chunk), 0.03)]
+    answerer = ExtractiveAnswerer(tokenize, scorer=scorer, unit_cosines=lambda q, cid: np.array([0.1, 0.9]))
+    best = answerer.select(analyze("仙台牛の輸出は？"), hits)[0]
+    assert "台湾" in best.text
+
+
+def test_the_shipped_scorer_names_the_answerers_features():
+    from bot.sentence_scorer import SentenceScorer
+
+    assert SentenceScorer.load() is not None
