@@ -22,6 +22,7 @@ _PUBLIC: dict[str, str] = {
     "Unit": "ingest.text.units",
     "answer_units": "ingest.text.units",
     "unit_text": "ingest.text.units",
+    "unit_texts": "ingest.index.unit_vectors",
     "build_index": "ingest.index.build",
     "check_index": "ingest.index.preflight",
     "cut_at_boundaries": "ingest.text.sentences",
