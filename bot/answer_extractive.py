@@ -3,22 +3,24 @@ from __future__ import annotations
 
 import math
 import re
+
+import numpy as np
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from bot.asks import LIST_LEAD, Asks, detect_asks, types_in
 from bot.query import QueryAnalysis
+from bot.sentence_scorer import SentenceScorer
 from bot.retriever import ScoredChunk
 from ingest import find_countries, find_products
+from ingest import Unit, answer_units
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
 _QUANTITY = re.compile(
     r"(何|いくら|どれ(くらい|ぐらい|だけ)|どの(くらい|ぐらい)|いつ|何年|何件|何トン|何頭|何社|何名|何人|何店|"
     r"how (many|much|long)|when|what year|number of)",
     re.I,
 )
-_LISTY = re.compile(r"(一覧|挙げ|すべて|全部|4つ|四つ|6品目|六品目|基本方針|それぞれ|あわせて|合わせて|両方|list|what are|each|both)", re.I)
-_TABLE_RULE = re.compile(r"^\|?[\s:\-|]+\|?$")
 _DIGIT = re.compile(r"\d")
 
 
@@ -31,6 +33,10 @@ class Evidence:
     position: int  # sentence index inside its chunk
     score: float
     terms: frozenset[str] = frozenset()
+    lead: int | None = None  # position of the lead sentence / header row in the same chunk
+    is_item: bool = False
+    types: frozenset[str] = frozenset()  # answer types the unit carries
+    features: tuple[float, ...] = ()  # the scorer's inputs, in FEATURES order (bot/sentence_scorer.py)
 
 
 @dataclass(frozen=True)
@@ -43,25 +49,13 @@ class ExtractiveSettings:
     keep_ratio: float = 0.55  # a further sentence must score at least this share of the best one
     slot_bonus: float = 0.15
     number_bonus: float = 0.1
-
-
-def _table_row(line: str) -> str:
-    """A Markdown table row read as one line of text: cells joined by 、."""
-    cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    return "、".join(c for c in cells if c)
+    type_bonus: float = 0.1  # per asked answer type the unit carries
+    given_penalty: float = 0.5  # a unit the conversation already gave
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences and list items of a chunk, stripped, without empties, bare markers or table rules."""
-    out = []
-    for part in _SENTENCE_END.split(text):
-        part = part.strip()
-        if len(part) <= 1 or re.fullmatch(r"[○〇・●■◆\-\s]+", part) or _TABLE_RULE.match(part):
-            continue
-        if part.startswith("|"):
-            part = _table_row(part)
-        out.append(part)
-    return out
+    return [u.text for u in answer_units(text)]
 
 
 def _similar(a: AbstractSet[str], b: AbstractSet[str]) -> bool:
@@ -69,53 +63,93 @@ def _similar(a: AbstractSet[str], b: AbstractSet[str]) -> bool:
     return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.7
 
 
+def _cosine(row: "np.ndarray | None", position: int) -> float:
+    """A unit's dense cosine, 0 when the index has no unit vectors (written before them) or the row is short."""
+    return float(row[position]) if row is not None and position < len(row) else 0.0
+
+
 def _clean(sentence: str) -> str:
     return re.sub(r"^[○〇・●■◆\-]\s*", "", sentence).strip()
 
 
 class ExtractiveAnswerer:
-    """Scores every sentence of the top chunks by weighted term overlap with the question."""
+    """Scores every unit of the top chunks by weighted term overlap, answer type and slots; covers each ask."""
 
-    def __init__(self, tokenize: Callable[[str], list[str]], settings: ExtractiveSettings | None = None):
+    def __init__(self, tokenize: Callable[[str], list[str]], settings: ExtractiveSettings | None = None,
+                 scorer: SentenceScorer | None = None,
+                 unit_cosines: Callable[[str, str], "np.ndarray | None"] | None = None):
         self.tokenize = tokenize
+        # (question, chunk id) → cosine of each unit's ingest vector to the question, by unit position
+        self.unit_cosines = unit_cosines
         self.settings = settings or ExtractiveSettings()
+        self.scorer = scorer  # a fitted linear scorer replaces the hand-weighted score when given
 
-    def select(self, analysis: QueryAnalysis, hits: list[ScoredChunk]) -> list[Evidence]:
+    def candidates(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...] = ()) -> list[Evidence]:
+        """Every scored unit of the top chunks, best first (what `select` picks from; the scorer is fit on these)."""
+        return self._scored(analysis, hits, given)[0]
+
+    def _scored(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...]):
         s = self.settings
         several = len(analysis.products) > 1 or len(analysis.countries) > 1
-        candidates: list[tuple[str, ScoredChunk, int, set[str]]] = []
-        for hit in hits[: s.chunks_considered + (2 if several else 0)]:
-            for position, sentence in enumerate(split_sentences(hit.chunk.text)):
-                if "●" in sentence:  # a figure the draft has not filled in yet is no answer
+        asks = detect_asks(analysis.normalized)
+        candidates: list[tuple[Unit, ScoredChunk, set[str]]] = []
+        for hit in hits[: s.chunks_considered + (2 if several or asks.several else 0)]:
+            for unit in answer_units(hit.chunk.text):
+                if "●" in unit.text:  # a figure the draft has not filled in yet is no answer
                     continue
-                candidates.append((sentence, hit, position, set(self.tokenize(sentence))))
+                candidates.append((unit, hit, set(self.tokenize(unit.text))))
         if not candidates:
-            return []
+            return [], {}, detect_asks(analysis.normalized), False
         query_terms = set(self.tokenize(analysis.search_text))
         if not query_terms:
-            return []
+            return [], {}, detect_asks(analysis.normalized), False
         n = len(candidates)
-        df = {t: sum(1 for c in candidates if t in c[3]) for t in query_terms}
+        df = {t: sum(1 for c in candidates if t in c[2]) for t in query_terms}
         weight = {t: math.log(1 + n / (1 + df[t])) for t in query_terms}
         total = sum(weight.values()) or 1.0
         wants_number = bool(_QUANTITY.search(analysis.normalized))
+        earlier = "\n".join(given)
         scored: list[Evidence] = []
-        for rank, (sentence, hit, position, terms) in enumerate(candidates):
+        by_place: dict[tuple[str, int], Evidence] = {}
+        cosines = {hit.chunk.chunk_id: self.unit_cosines(analysis.search_text, hit.chunk.chunk_id)
+                   for hit in hits} if self.unit_cosines is not None else {}
+        head_terms = {hit.chunk.chunk_id: set(self.tokenize(f"{hit.chunk.title} {hit.chunk.section}")) for hit in hits}
+        for unit, hit, terms in candidates:
             overlap = sum(weight[t] for t in query_terms & terms) / total
             chunk_rank = hits.index(hit)
             score = overlap / (1 + 0.25 * chunk_rank)
-            if analysis.product and analysis.product in find_products(sentence):
-                score += s.slot_bonus
-            if analysis.country and analysis.country in find_countries(sentence):
-                score += s.slot_bonus
-            if wants_number and _DIGIT.search(sentence):
-                score += s.number_bonus
-            scored.append(Evidence(_clean(sentence), hit, position, score, frozenset(terms)))
+            product = bool(analysis.product and analysis.product in find_products(unit.text))
+            country = bool(analysis.country and analysis.country in find_countries(unit.text))
+            number = bool(wants_number and _DIGIT.search(unit.text))
+            found = types_in(unit.text)
+            type_hits = sum(1 for t in asks.types if t in found)
+            repeated = bool(earlier and _clean(unit.text) in earlier)
+            score += s.slot_bonus * (product + country) + s.number_bonus * number + s.type_bonus * type_hits
+            heading = sum(weight[t] for t in query_terms & head_terms[hit.chunk.chunk_id]) / total
+            features = (overlap, 1 / (1 + chunk_rank), float(product), float(country), float(number), float(type_hits),
+                        1 / (1 + unit.position), heading, float(repeated), len(unit.text) / 100,
+                        _cosine(cosines.get(hit.chunk.chunk_id), unit.position))
+            if self.scorer is not None:
+                score = self.scorer.score(features)
+            if repeated:
+                score *= s.given_penalty
+            ev = Evidence(_clean(unit.text), hit, unit.position, score, frozenset(terms), unit.lead, unit.is_item,
+                          found, features)
+            scored.append(ev)
+            by_place[(hit.chunk.chunk_id, unit.position)] = ev
         scored.sort(key=lambda e: -e.score)
+        return scored, by_place, asks, several
+
+    def select(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...] = ()) -> list[Evidence]:
+        """The units that answer the question; `given` holds earlier answers of the conversation, preferred not again."""
+        s = self.settings
+        scored, by_place, asks, several = self._scored(analysis, hits, given)
+        if not scored:
+            return []
         best = scored[0]
-        listy = bool(_LISTY.search(analysis.normalized))
-        limit_chars = s.max_chars_list if listy else s.max_chars
-        limit_sentences = s.max_sentences_list if listy else s.max_sentences
+        wide = asks.several or asks.wants_list or several
+        limit_chars = s.max_chars_list if wide else s.max_chars
+        limit_sentences = s.max_sentences_list if wide else s.max_sentences
         picked = [best]
         used = len(best.text)
         for ev in scored[1:]:
@@ -127,7 +161,48 @@ class ExtractiveAnswerer:
             used += len(ev.text)
         if several:
             picked = self._cover_each(analysis, scored, picked, limit_chars)
+        picked = self._cover_types(asks, scored, picked, limit_chars)
+        return self._with_context(picked, by_place, limit_chars, asks.wants_list)
+
+    @staticmethod
+    def _cover_types(asks: Asks, scored: list[Evidence], picked: list[Evidence], limit_chars: int) -> list[Evidence]:
+        """「金額と量は？」: every asked answer type gets a unit that carries it, when the top chunks hold one."""
+        if len(asks.types) < 2:
+            return picked
+        used = sum(len(p.text) for p in picked)
+        for wanted in asks.types:
+            if any(wanted in p.types for p in picked):
+                continue
+            best = next((e for e in scored if wanted in e.types and e not in picked and e.score > 0), None)
+            if best is not None and used + len(best.text) <= limit_chars:
+                picked.append(best)
+                used += len(best.text)
         return picked
+
+    @staticmethod
+    def _with_context(picked: list[Evidence], by_place: dict[tuple[str, int], Evidence], limit_chars: int,
+                      wants_list: bool) -> list[Evidence]:
+        """An item brings its lead, a row its header, and a lead that introduces a list brings its items."""
+        out = list(picked)
+        used = sum(len(p.text) for p in out)
+
+        def add(ev: Evidence | None) -> None:
+            nonlocal used
+            if ev is not None and ev not in out and used + len(ev.text) <= limit_chars:
+                out.append(ev)
+                used += len(ev.text)
+
+        for ev in picked:
+            chunk_id = ev.hit.chunk.chunk_id
+            if ev.lead is not None:
+                add(by_place.get((chunk_id, ev.lead)))
+            if ev.is_item:
+                continue
+            items = [e for (cid, _), e in by_place.items() if cid == chunk_id and e.lead == ev.position]
+            if items and (wants_list or LIST_LEAD.search(ev.text)):
+                for item in sorted(items, key=lambda e: e.position):
+                    add(item)
+        return out
 
     @staticmethod
     def _cover_each(analysis: QueryAnalysis, scored: list[Evidence], picked: list[Evidence],

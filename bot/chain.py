@@ -181,7 +181,8 @@ class AssistantChain:
         analysis = work.analysis
         assert analysis is not None
         retrieved = [_retrieved(h) for h in work.hits]
-        evidence = self.extractive.select(analysis, work.hits)
+        given = tuple(t.text for t in work.conversation if t.role == "assistant")
+        evidence = self.extractive.select(analysis, work.hits, given=given)
         decision = self.policy.decide(analysis, work.hits, evidence, work.reader, work.audience)
         if decision.outcome == "abstain":
             work.answer = self._abstain(analysis, work.audience, retrieved, work.reader)
@@ -205,6 +206,8 @@ class AssistantChain:
                 mode, fallback_reason = "fallback", generated.reason
         if status is not None and mode != "llm":
             text = f"{texts.STATUS_LEAD}{text}"
+        if analysis.is_english and mode == "extractive":
+            text = f"{texts.ENGLISH_LEAD}\n{text}"
         citations = [_citation(i + 1, hit) for i, hit in enumerate(cited)]
         regulatory = analysis.intent in ("regulation", "procedure") or any(
             h.chunk.kind in ("regulation", "procedure") for h in cited

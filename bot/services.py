@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from bot.answer_extractive import ExtractiveAnswerer
+from bot.sentence_scorer import SentenceScorer
 from bot.chain import AssistantChain, ChainSettings
 from bot.curated import CuratedAnswerStore
 from bot.retriever import HybridRetriever
@@ -40,6 +41,19 @@ class Services:
             return False
 
 
+def _unit_cosines(live_index: LiveIndex, embedder: Embedder) -> Callable[[str, str], np.ndarray | None]:
+    """Cosines of a chunk's unit vectors to the question vector (the retriever's, cached by QueryCachingEmbedder)."""
+
+    def cosines(question: str, chunk_id: str) -> np.ndarray | None:
+        units = live_index.current().unit_vectors
+        rows = units.of(chunk_id) if units is not None else None
+        if rows is None:
+            return None
+        return rows @ np.asarray(embedder.embed_query(question), dtype=np.float32)
+
+    return cosines
+
+
 def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
     """Load the embedder and open the live index; the chain answers from whatever generation is current."""
     # OpenMP threads that spin while waiting starve each other on a busy 2-core server (seen: 10 ms → 700 ms per
@@ -51,7 +65,8 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     live_index = LiveIndex(settings.index_dir, settings.index_config(), embedder=embedder)
     curated = CuratedAnswerStore(settings.curated_answers_path, embedder.embed_query)
     retriever = HybridRetriever(live_index=live_index)
-    extractive = ExtractiveAnswerer(tokenize=_Tokenizer(live_index))
+    extractive = ExtractiveAnswerer(tokenize=_Tokenizer(live_index), scorer=SentenceScorer.load(),
+                                    unit_cosines=_unit_cosines(live_index, embedder))
     llm = None
     if settings.answerer == "llm":  # Settings refuses llm without an endpoint
         from bot.answer_llm import llm_from_settings

@@ -187,3 +187,5 @@ CLI_SLACK_TOKENS_MISSING = "SLACK_BOT_TOKEN と SLACK_APP_TOKEN を設定して�
 
 # --- LLM mode ---
 LLM_REPLACED_NOTICE = "生成した回答が資料の内容と確認できなかったため、資料から抜き出した回答に差し替えました。"
+# English questions get the Japanese source sentences verbatim, with this lead line (issue 12).
+ENGLISH_LEAD = "From the Japanese sources (quoted as written):"

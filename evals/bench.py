@@ -15,7 +15,6 @@ import json
 import multiprocessing
 import os
 import random
-import re
 import shutil
 import statistics
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import read_jsonl, visible
+from ingest import read_jsonl, sentence_pieces, visible
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = (REPO_ROOT / "knowledge", REPO_ROOT.parent / "shared" / "corpus")
@@ -68,12 +67,9 @@ def real_chunks(sources: list[Path], config) -> list:
     return [chunk for document in load_files(sources, config).documents for chunk in document.chunks]
 
 
-_SENTENCE_END = re.compile(r"(?<=[。！？])")
-
-
 def synthetic_section(text: str, number: int, limit: int) -> str:
     """A variant of one chunk's text: its sentences shuffled (seeded by number) plus a counter, within limit."""
-    sentences = [s for s in _SENTENCE_END.split(text.replace("\n", "")) if s.strip()]
+    sentences = [s for s in sentence_pieces(text.replace("\n", "")) if s.strip()]
     random.Random(number).shuffle(sentences)
     suffix = f"（合成{number}）"
     body = ""
@@ -235,16 +231,19 @@ def build_synthetic_index(size: int, chunk_texts: list[str], base_vectors: np.nd
     """Write a synthetic corpus of `size` chunks, prefill the cache with synthesized vectors, build, rebuild warm."""
     from ingest import build_index, load_files
     from ingest import IndexConfig
-    from ingest import EmbeddingCache
+    from ingest import EmbeddingCache, unit_texts
 
     corpus_dir = workdir / f"corpus-{size}"
     files = write_synthetic_corpus(chunk_texts, size, corpus_dir, limit)
     config = IndexConfig(embed_cache=workdir / f"cache-{size}.sqlite")
-    texts = [chunk.indexed_text for document in load_files(files, config).documents for chunk in document.chunks]
-    with EmbeddingCache(config.embed_cache) as cache:
-        vectors = synthetic_vectors(base_vectors, len(texts), seed=size)
-        for start in range(0, len(texts), 5000):
-            cache.put_many(embedder_name, texts[start:start + 5000], vectors[start:start + 5000])
+    chunks = [chunk for document in load_files(files, config).documents for chunk in document.chunks]
+    # chunk texts and answer-unit texts (each unit gets its own vector at ingest) are both prefilled
+    for seed, texts in ((size, [chunk.indexed_text for chunk in chunks]),
+                        (size + 1, [text for chunk in chunks for text in unit_texts(chunk)])):
+        with EmbeddingCache(config.embed_cache) as cache:
+            vectors = synthetic_vectors(base_vectors, len(texts), seed=seed)
+            for start in range(0, len(texts), 5000):
+                cache.put_many(embedder_name, texts[start:start + 5000], vectors[start:start + 5000])
     index_dir = workdir / f"index-{size}"
     only_cache = CacheOnlyEmbedder(embedder_name, dim)
     built = build_index([corpus_dir], index_dir, config, embedder=only_cache)

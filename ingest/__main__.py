@@ -46,6 +46,7 @@ def summary_table(report: IngestReport) -> Table:
         ("unchanged", _names(report.unchanged)),
         ("failures", str(len(report.failures))),
         ("embedded", str(report.embedded)),
+        ("units", f"{report.units} ({report.units_per_s:.0f} units/s)"),
         ("seconds", f"{report.seconds:.1f}"),
         ("generation", report.generation or "-"),
         ("review overdue / 見直し期限切れ", _names(report.review_overdue)),

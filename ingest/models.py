@@ -98,6 +98,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason in Japanese)
     embedded: int = 0  # chunks actually sent to the embedder (cache misses)
+    units: int = 0  # answer units given a vector in the new generation
+    units_per_s: float = 0.0  # units embedded (or read from the cache) per second
     seconds: float = 0.0
     generation: str | None = None
     review_overdue: list[str] = field(default_factory=list)  # doc ids past their review_by date

@@ -1,7 +1,6 @@
 """Ask the chain for the web: check the question, carry the conversation, shape the answer for JSON and SSE."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,13 +10,12 @@ from bot.models import Answer, Audience, Turn
 from bot.validation import check_question
 from bot.web.schemas import AskRequest, AskResponse, CitationOut
 from bot.web.state import WebState
+from ingest import sentence_pieces
 
 if TYPE_CHECKING:
     from bot.answer_stream import AnswerStream
     from bot.services import Services
 
-# a streamed piece ends after Japanese/Latin sentence punctuation or a line break
-_PIECE_END = re.compile(r"(?<=[。！？!?\n])")
 MAX_PIECE_CHARS = 40
 
 
@@ -88,7 +86,7 @@ def to_response(answer: Answer, answer_id: str, conversation_id: str) -> AskResp
 def stream_pieces(text: str, max_chars: int = MAX_PIECE_CHARS) -> list[str]:
     """Split an answer into pieces for the SSE `answer` events; joined, they give back the text exactly."""
     pieces: list[str] = []
-    for sentence in _PIECE_END.split(text):
+    for sentence in sentence_pieces(text):  # a piece ends at a sentence end or a line break
         for start in range(0, len(sentence), max_chars):
             pieces.append(sentence[start : start + max_chars])
     return pieces

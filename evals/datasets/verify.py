@@ -39,9 +39,9 @@ HEADING_SEPARATOR = " > "
 # How far (in squashed characters) below its heading a section's facts may sit. Sections of the
 # strategy are a few hundred to ~2,500 characters; this catches a source that names the wrong section.
 SECTION_WINDOW = 3000
+# Blind batches written for one issue carry the issue's prefix (b12-001) and may sit in either split.
 ID_PATTERN = re.compile(r"^(dev|test)-\d{3}$")
-# Items written blind for issue 11 keep one id whichever split they were assigned to.
-BLIND_ID_PATTERN = re.compile(r"^b11-\d{3}$")
+BATCH_ID_PATTERN = re.compile(r"^b\d{2}-\d{3}$")
 CIRCLED = re.compile(r"[\u2460-\u2473]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -173,10 +173,9 @@ def check_item(item: Item, corpus: dict[str, SourceFile]) -> tuple[list[str], li
         return problems, warnings
 
     kind, source, evidence = data["kind"], data["source"], data["evidence"]
-    if not BLIND_ID_PATTERN.match(data["id"]) and (
-        not ID_PATTERN.match(data["id"]) or not data["id"].startswith(item.split + "-")
-    ):
-        problems.append(f"{where}: id must look like {item.split}-001 (or b11-001)")
+    batch = bool(BATCH_ID_PATTERN.match(data["id"]))
+    if not batch and (not ID_PATTERN.match(data["id"]) or not data["id"].startswith(item.split + "-")):
+        problems.append(f"{where}: id must look like {item.split}-001 (or a blind batch id such as b11-001)")
     if not data["question"].strip():
         problems.append(f"{where}: empty question")
     if kind not in KINDS:

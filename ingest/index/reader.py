@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.index.unit_vectors import UNITS_DIR, UnitVectors
+
 from ingest.config import IndexConfig
 from ingest.embed.embedders import Embedder, make_embedder
 from ingest.index.generations import CURRENT_FILE, read_current
@@ -160,6 +162,14 @@ class IndexReader:
 
     def close(self) -> None:
         self._store.close()
+
+
+    @property
+    def unit_vectors(self) -> "UnitVectors | None":
+        """The generation's answer-unit vectors (memory-mapped on first use); None for an index written before them."""
+        if not hasattr(self, "_unit_vectors"):
+            self._unit_vectors = UnitVectors.open(self.index_dir / self.generation / UNITS_DIR)
+        return self._unit_vectors
 
 
 class LiveIndex:

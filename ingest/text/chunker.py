@@ -2,13 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
-# A sentence ends at 。！？ (plus closing brackets right after, and a stray footnote number).
-_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[」』)）\]]*|[^。！？!?]+$")
-# Where an over-long sentence may be cut when it has no 。 inside the limit.
-_SOFT_BREAK = re.compile(r"[、，,;；:：]")
+from ingest.text.sentences import cut_at_boundaries, split_sentences
 
 
 @dataclass(frozen=True)
@@ -20,28 +16,7 @@ class ChunkPiece:
     overlap_chars: int = 0  # leading characters repeated from the previous chunk (declared overlap)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences and line/bullet units of a section text, stripped; nothing but whitespace is lost."""
-    units: list[str] = []
-    for line in text.split("\n"):
-        units.extend(s.strip() for s in _SENTENCE.findall(line) if s.strip())
-    return units
-
-
-def _split_long(sentence: str, limit: int) -> list[str]:
-    """Cut a sentence longer than limit at 、 (or anywhere, as a last resort)."""
-    pieces: list[str] = []
-    rest = sentence
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max((m.end() for m in _SOFT_BREAK.finditer(window)), default=0)
-        if cut < limit // 3:  # no useful comma: hard cut
-            cut = limit
-        pieces.append(rest[:cut])
-        rest = rest[cut:]
-    if rest:
-        pieces.append(rest)
-    return pieces
+__all__ = ["ChunkPiece", "chunk_id", "chunk_text", "split_sentences"]
 
 
 def chunk_text(text: str, chunk_chars: int = 400, overlap_sentences: int = 0) -> list[ChunkPiece]:
@@ -57,7 +32,7 @@ def chunk_text(text: str, chunk_chars: int = 400, overlap_sentences: int = 0) ->
     for line in text.split("\n"):
         first = True
         for sentence in split_sentences(line):
-            for piece in _split_long(sentence, chunk_chars):
+            for piece in cut_at_boundaries(sentence, chunk_chars):
                 units.append((piece, first))
                 first = False
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ingest.text.sentences import ends_sentence
+
 # Circled numbers (①…⑳) mark sub-headings in Japanese government documents; plain NFKC would
 # turn them into "1", "2"… and the section path 「② 現状と課題」 would be lost. Keep them.
 _KEEP_CHARS = re.compile(r"([\u2460-\u2473])")
 
-# A line ends a sentence when its last visible character is one of these (closing brackets and a
-# stray footnote number may follow: 「…迎えています。4」).
-_SENTENCE_END = re.compile(r"[。．！？!?][」』)）\]]*\d{0,2}$")
 
 # The start of a line that opens a new structural unit: headings, bullets, boxes, notes, figures.
 # A wrapped line never continues onto such a line.
@@ -136,7 +135,7 @@ def continues_on_next_line(line: str, next_line: str, raw_width: int | None = No
         return False
     if STRUCTURAL_START.match(following):
         return False
-    if _SENTENCE_END.search(current) and not _inside_quote(current):
+    if ends_sentence(current) and not _inside_quote(current):
         return False
     width = display_width(current) if raw_width is None else raw_width
     if STRUCTURAL_START.match(current):

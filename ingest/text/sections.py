@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ingest.models import Section
 from ingest.text.normalize import MARKED_WRAP_WIDTH, display_width
+from ingest.text.sentences import ends_sentence
 
 # Levels of the Japanese government layout, outermost first.
 CHAPTER, NUMBERED, PAREN, CIRCLED, BOX, ITEM = 1, 2, 3, 4, 5, 6
@@ -94,7 +95,8 @@ def _is_item_title(line: str, lines: list[str], no: int) -> bool:
 
 _PLAIN_NUMBERED = re.compile(r"^(\d{1,2})[.．]\s*(\S.{0,39})$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_ENDS_SENTENCE = re.compile(r"[。．！？!?、,:：]$")
+# a heading never ends a sentence, nor stops mid-phrase at a comma or colon
+_OPEN_PHRASE_ENDS = ("、", ",", ":", "：")
 
 
 def _plain_headings(lines: list[str]) -> list[Heading]:
@@ -106,7 +108,7 @@ def _plain_headings(lines: list[str]) -> list[Heading]:
     headings: list[Heading] = []
     content = [(no, line.strip()) for no, line in enumerate(lines) if line.strip()]
     for (no, line), (_, following) in zip(content, content[1:]):
-        if len(line) > 40 or _ENDS_SENTENCE.search(line) or not _CJK.search(line):
+        if len(line) > 40 or ends_sentence(line) or line.endswith(_OPEN_PHRASE_ENDS) or not _CJK.search(line):
             continue
         if not (len(following) > 40 or following.endswith("。")):
             continue

@@ -39,3 +39,57 @@ def test_near_duplicates_are_dropped():
     hits = [ScoredChunk(_chunk("a", same), 0.03), ScoredChunk(_chunk("b", "戦略では、" + same), 0.02)]
     evidence = ExtractiveAnswerer(tokenize).select(analyze("仙台牛の輸出量は？"), hits)
     assert len(evidence) == 1
+
+
+def _answer(question: str, *texts: str, given: tuple[str, ...] = ()) -> str:
+    hits = [ScoredChunk(_chunk(f"c{i}", t), 0.03 - 0.001 * i) for i, t in enumerate(texts)]
+    answerer = ExtractiveAnswerer(tokenize)
+    text, _ = answerer.compose(answerer.select(analyze(question), hits, given=given))
+    return text
+
+
+def test_a_question_asking_amount_and_weight_gets_a_unit_for_each():
+    text = _answer(
+        "2023年の輸出額と重さは？",
+        "2023年の仙台牛の輸出額は約9億円でした。県は輸出を支援しています。販路の開拓を続けます。"
+        "輸出された仙台牛は合わせて46トンになりました。",
+    )
+    assert "9億円" in text and "46トン" in text
+
+
+def test_a_lead_that_introduces_a_list_brings_its_items():
+    text = _answer("県が設定した重点の品目は？", "県は次の品目を重点として設定しました。\n○ 牛肉\n○ 日本酒\n○ いちご")
+    assert "牛肉" in text and "日本酒" in text and "いちご" in text
+
+
+def test_a_table_row_comes_with_its_header():
+    text = _answer("香港の規制は？", "輸出先ごとの状況です。\n| 国・地域 | 規制 |\n|---|---|\n| 香港 | 停止中 |\n| 台湾 | 可能 |")
+    assert "国・地域、規制" in text and "香港、停止中" in text
+    assert text.index("国・地域、規制") < text.index("香港、停止中")
+
+
+def test_a_follow_up_prefers_units_the_conversation_has_not_given():
+    chunk = "仙台牛の輸出量は約46トンです。仙台牛の輸出先は台湾が最多です。"
+    assert "約46トン" in _answer("仙台牛の輸出は？", chunk)
+    again = _answer("仙台牛の輸出は？", chunk, given=("仙台牛の輸出量は約46トンです。[1]",))
+    assert "台湾" in again and "約46トン" not in again
+
+
+def test_a_fitted_scorer_ranks_by_its_weights_and_the_unit_vectors():
+    import numpy as np
+
+    from bot.sentence_scorer import FEATURES, SentenceScorer
+
+    only_dense = tuple(1.0 if f == "dense" else 0.0 for f in FEATURES)
+    scorer = SentenceScorer(only_dense, 0.0, tuple(0.0 for _ in FEATURES), tuple(1.0 for _ in FEATURES))
+    chunk = "仙台牛の輸出量は約46トンです。仙台牛の輸出先は台湾が最多です。"
+    hits = [ScoredChunk(_chunk("c0", chunk), 0.03)]
+    answerer = ExtractiveAnswerer(tokenize, scorer=scorer, unit_cosines=lambda q, cid: np.array([0.1, 0.9]))
+    best = answerer.select(analyze("仙台牛の輸出は？"), hits)[0]
+    assert "台湾" in best.text
+
+
+def test_the_shipped_scorer_names_the_answerers_features():
+    from bot.sentence_scorer import SentenceScorer
+
+    assert SentenceScorer.load() is not None

@@ -14,7 +14,7 @@ SENTENCE_C = "次年度も同じ規模で続ける予定ですか？"
 
 def test_split_sentences_at_japanese_sentence_ends_and_lines():
     text = f"{SENTENCE_A}{SENTENCE_B}\n○ 箇条書きの項目\n「引用した文。」と書かれています。"
-    assert split_sentences(text) == [SENTENCE_A, SENTENCE_B, "○ 箇条書きの項目", "「引用した文。」", "と書かれています。"]
+    assert split_sentences(text) == [SENTENCE_A, SENTENCE_B, "○ 箇条書きの項目", "「引用した文。」と書かれています。"]
 
 
 def test_sentences_are_packed_up_to_the_limit_and_never_split():
