@@ -42,6 +42,7 @@ def _print_index_error(message: str) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.consultation_log import Origin
     from bot.errors import AssistantError
     from bot.services import build_services
     from ingest import IndexOpenError
@@ -58,7 +59,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         _print_index_error(str(exc))
         return 2
     try:
-        answer = services.chain.ask(args.question, audience=args.audience)
+        answer = services.consult(args.question, [], args.audience, Origin("cli")).answer
     except AssistantError as exc:
         print(exc.message_ja, file=sys.stderr)
         return 2

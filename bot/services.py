@@ -13,7 +13,9 @@ import numpy as np
 
 from bot.answer_extractive import ExtractiveAnswerer
 from bot.chain import AssistantChain, ChainSettings
+from bot.consultation_log import ConsultationLog, Origin, Recorded
 from bot.curated import CuratedAnswerStore
+from bot.models import Turn
 from bot.retriever import HybridRetriever
 from bot.settings import Settings
 from ingest import make_embedder
@@ -30,6 +32,20 @@ class Services:
     chain: AssistantChain
     curated: CuratedAnswerStore
     embedder: Any
+    consultations: ConsultationLog | None = None
+
+    def consult(self, question: str, conversation: list[Turn] | None, audience: str, origin: Origin) -> Recorded:
+        """Ask the chain and log the consultation: the one door every channel (web, widget, Slack, CLI) uses."""
+        answer = self.chain.ask(question, conversation or [], audience)
+        if self.consultations is None:
+            return Recorded(answer, None)
+        curated_id = self.curated.served_in(answer.text) if answer.mode == "curated" else None
+        try:
+            consultation_id = self.consultations.record(question, answer, audience, origin, curated_id)
+        except Exception:  # a full disk must not cost the asker their answer; the log says what went missing
+            log.exception("could not log the consultation")
+            return Recorded(answer, None)
+        return Recorded(answer, consultation_id, self.consultations)
 
     @property
     def ready(self) -> bool:
@@ -70,7 +86,9 @@ def build_services(settings: Settings, embedder: Any = None) -> Services:
         curated=curated,
         llm=llm,
     )
-    return Services(settings=settings, live_index=live_index, chain=chain, curated=curated, embedder=embedder)
+    consultations = ConsultationLog(settings.feedback_db, settings.consultation_retention_days)
+    return Services(settings=settings, live_index=live_index, chain=chain, curated=curated, embedder=embedder,
+                    consultations=consultations)
 
 
 class _Tokenizer:

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     conversation_ttl_seconds: int = 1800
     max_conversations: int = 10000
     feedback_db: Path = Path("var/feedback.sqlite3")
+    # the consultation log shares the feedback file (a 👍/👎 joins its question there); rows older than this go
+    consultation_retention_days: int = Field(default=365, ge=1)
+    console_session_hours: int = Field(default=8, ge=1)  # how long a coordinator stays signed in to /console
 
     # --- slack (standard names, no prefix) ---
     slack_bot_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "EXPORT_BOT_SLACK_BOT_TOKEN"))
@@ -51,6 +54,7 @@ class Settings(BaseSettings):
     slack_coordinator_user_ids: list[str] = Field(default_factory=list)
     slack_coordinator_usergroup_id: str | None = None
     slack_internal_channel_ids: list[str] = Field(default_factory=list)
+    slack_digest_channel: str | None = None  # EXPORT_BOT_SLACK_DIGEST_CHANNEL: where `python -m bot digest` posts
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(

@@ -9,9 +9,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import texts
+from bot.consultation_log import Origin, Recorded
 from bot.errors import AssistantError
 from bot.models import Answer, Turn
-from bot.slack.audience import audience_for
+from bot.slack.audience import audience_for, is_direct_message
 from bot.slack.blocks import SlackMessage, render_answer
 from bot.slack.threads import answer_metadata, turns_from_replies
 
@@ -34,6 +35,11 @@ class SlackQuestion:
     channel_type: str | None = None
 
 
+def slack_answer_ref(channel: str, message_ts: str) -> str:
+    """The id a Slack answer is rated under (its 👍/👎 buttons) and logged with."""
+    return f"slack:{channel}:{message_ts}"
+
+
 class SlackResponder:
     """The one place where Slack requests meet the chain; listeners stay short and call this."""
 
@@ -42,8 +48,15 @@ class SlackResponder:
         self.settings = services.settings
 
     def ask(self, question: SlackQuestion, conversation: list[Turn] | None = None) -> Answer:
+        return self.consult(question, conversation).answer
+
+    def consult(self, question: SlackQuestion, conversation: list[Turn] | None = None) -> Recorded:
+        """Ask and log; the user id is kept as it is only in DMs and internal channels, hashed elsewhere."""
         audience = audience_for(question.user, question.channel, self.settings, question.channel_type)
-        return self.services.chain.ask(question.text, conversation or [], audience)
+        direct = is_direct_message(question.channel, question.channel_type)
+        private = direct or question.channel in self.settings.slack_internal_channel_ids
+        origin = Origin("slack_dm" if direct else "slack_channel", question.user or None, hash_user=not private)
+        return self.services.consult(question.text, conversation or [], audience, origin)
 
     def conversation(self, client: WebClient, channel: str, thread_ts: str, current_ts: str) -> list[Turn]:
         """The thread's earlier turns; without them (API error) the question is answered on its own."""
@@ -92,8 +105,11 @@ class SlackResponder:
                 client.chat_postMessage(channel=question.channel, thread_ts=question.thread_ts,
                                         text=texts.SLACK_EMPTY_QUESTION)
                 return
-            answer = self.ask(question, conversation)
-            self.post_answer(client, question.channel, question.thread_ts, answer, question.text, lead_blocks)
+            recorded = self.consult(question, conversation)
+            posted = self.post_answer(client, question.channel, question.thread_ts, recorded.answer, question.text,
+                                      lead_blocks)
+            if posted and posted[-1]:  # the 👍/👎 buttons ride on the last part
+                recorded.link(slack_answer_ref(question.channel, posted[-1]))
         except Exception as exc:
             self.apologize(client, question.channel, question.thread_ts, exc)
         finally:

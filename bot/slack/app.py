@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import texts
 from bot.feedback import FeedbackStore
-from bot.slack.answering import SlackQuestion, SlackResponder
+from bot.slack.answering import SlackQuestion, SlackResponder, slack_answer_ref
 from bot.slack.audience import audience_for, is_coordinator, is_direct_message
 from bot.slack.blocks import (
     ACTION_CLARIFY_PREFIX,
@@ -152,7 +152,7 @@ def register_listeners(app: App, responder: SlackResponder, *, seen: SeenEvents,
         message = body.get("message") or {}
         message_ts = message.get("ts") or body.get("container", {}).get("message_ts", "")
         rating = "up" if action["action_id"] == ACTION_FEEDBACK_UP else "down"
-        feedback.record(answer_id=f"slack:{channel}:{message_ts}", rating=rating, channel="slack", user=user,
+        feedback.record(answer_id=slack_answer_ref(channel, message_ts), rating=rating, channel="slack", user=user,
                         question=_button_question(action), answer_text=message.get("text", ""))
         # in the answer's thread when it has one; a top-level (shared) answer gets the thanks in the channel
         client.chat_postEphemeral(channel=channel, user=user, text=texts.SLACK_FEEDBACK_THANKS,

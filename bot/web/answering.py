@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.consultation_log import Channel, Origin, Recorded
 from bot.errors import BadQuestion
 from bot.models import Answer, Audience, Turn
 from bot.web.errors import QuestionTooLong
@@ -26,9 +27,15 @@ class PreparedQuestion:
     conversation_id: str
     turns: list[Turn]
     audience: Audience
+    channel: Channel = "web"
 
 
-def prepare(state: WebState, body: AskRequest, audience: Audience) -> PreparedQuestion:
+def web_channel(origin_header: str | None) -> Channel:
+    """A browser always sends Origin on a POST (the widget on a host page, /demo); a partner's server does not."""
+    return "widget" if origin_header else "web"
+
+
+def prepare(state: WebState, body: AskRequest, audience: Audience, channel: Channel = "web") -> PreparedQuestion:
     """Check the question (422 empty, 413 too long) and open (or continue) its conversation."""
     question = body.question.strip()
     if not question:
@@ -37,23 +44,26 @@ def prepare(state: WebState, body: AskRequest, audience: Audience) -> PreparedQu
     if len(question) > limit:
         raise QuestionTooLong(texts.question_too_long(limit))
     conversation_id = state.conversations.open(body.conversation_id, audience)
-    return PreparedQuestion(question, conversation_id, state.conversations.turns(conversation_id), audience)
+    return PreparedQuestion(question, conversation_id, state.conversations.turns(conversation_id), audience, channel)
 
 
-def ask_chain(services: "Services", prepared: PreparedQuestion) -> Answer:
-    """The blocking call; run it in a worker thread."""
-    return services.chain.ask(prepared.question, prepared.turns, prepared.audience)
+def ask_chain(services: "Services", prepared: PreparedQuestion) -> Recorded:
+    """The blocking call (it also logs the consultation); run it in a worker thread."""
+    return services.consult(prepared.question, prepared.turns, prepared.audience, Origin(prepared.channel))
 
 
-def finish(state: WebState, prepared: PreparedQuestion, answer: Answer) -> AskResponse:
-    """Remember the exchange (for follow-ups and feedback) and build the response body."""
+def finish(state: WebState, prepared: PreparedQuestion, recorded: Recorded) -> AskResponse:
+    """Remember the exchange (for follow-ups and feedback), link it to the log, and build the response body."""
+    answer = recorded.answer
     answer_id = state.conversations.add_exchange(
         prepared.conversation_id, prepared.question, answer.text, answer.slots
     )
     if answer_id is None:  # the conversation expired while the chain was answering: start afresh
         conversation_id = state.conversations.open(None, prepared.audience)
         answer_id = state.conversations.add_exchange(conversation_id, prepared.question, answer.text, answer.slots)
-        prepared = PreparedQuestion(prepared.question, conversation_id, [], prepared.audience)
+        prepared = PreparedQuestion(prepared.question, conversation_id, [], prepared.audience, prepared.channel)
+    if answer_id:
+        recorded.link(answer_id)  # /api/feedback rates this answer_id
     return to_response(answer, answer_id or "", prepared.conversation_id)
 
 

@@ -7,13 +7,13 @@ import weakref
 from typing import TYPE_CHECKING, AsyncIterator
 
 import anyio
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
 from bot import texts
 from bot.models import Audience
-from bot.web.answering import ask_chain, finish, prepare, stream_pieces
+from bot.web.answering import ask_chain, finish, prepare, stream_pieces, web_channel
 from bot.web.errors import NotFound, describe
 from bot.web.schemas import (
     AskRequest,
@@ -46,11 +46,12 @@ _STREAM_DOC = """Server-Sent Events: `status` {message}, `answer` {text} (pieces
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS, dependencies=[Depends(rate_limit)])
 async def ask(
     body: AskRequest,
+    request: Request,
     state: WebState = Depends(get_state),
     services: "Services" = Depends(get_services),
     audience: Audience = Depends(get_audience),
 ) -> AskResponse:
-    prepared = prepare(state, body, audience)
+    prepared = prepare(state, body, audience, web_channel(request.headers.get("origin")))
     with state.concurrency.slot():
         # shielded: the slot must stay taken while the worker thread runs, even if the client went away
         with anyio.CancelScope(shield=True):
@@ -66,12 +67,13 @@ async def ask(
 )
 async def ask_stream(
     body: AskRequest,
+    request: Request,
     state: WebState = Depends(get_state),
     services: "Services" = Depends(get_services),
     audience: Audience = Depends(get_audience),
 ) -> EventSourceResponse:
     # checks and the concurrency slot come before the stream starts, so they are real HTTP statuses
-    prepared = prepare(state, body, audience)
+    prepared = prepare(state, body, audience, web_channel(request.headers.get("origin")))
     state.concurrency.acquire()
     slot = _Slot(state)
 
