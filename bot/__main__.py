@@ -1,4 +1,4 @@
-"""Command line: `python -m bot ask|serve|slack`."""
+"""Command line: `python -m bot ask|serve|slack|digest`."""
 from __future__ import annotations
 
 import argparse
@@ -110,6 +110,29 @@ def cmd_slack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.digest import DigestNotConfigured, build_digest, send_digest
+
+    settings = _settings(args)
+    if args.dry_run:
+        print(build_digest(settings).text)
+        return 0
+    try:
+        ts = send_digest(settings)
+    except DigestNotConfigured as exc:
+        print(f"エラー / error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # Slack refused (bad token, unknown channel): say so, never a traceback
+        from bot.web.console_texts import DIGEST_FAILED
+
+        print(f"{DIGEST_FAILED}: {exc}", file=sys.stderr)
+        return 1
+    from bot.web.console_texts import DIGEST_SENT
+
+    print(f"{DIGEST_SENT}: {settings.slack_digest_channel} ts={ts}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="輸出支援アシスタント")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     slack.add_argument("--index")
     slack.add_argument("--socket", action="store_true")
     slack.set_defaults(func=cmd_slack)
+    digest = sub.add_parser("digest", help="post the weekly digest to EXPORT_BOT_SLACK_DIGEST_CHANNEL")
+    digest.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
+    digest.set_defaults(func=cmd_digest)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -131,33 +131,47 @@ class ConsultationLog:
             raise ValueError("retention_days must be at least 1")
         self.path = Path(path)
         self.retention_days = retention_days
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
+        self._hash_key = b""
+        self._last_purge = 0.0
+        self._closed = False
+
+    def _conn(self) -> sqlite3.Connection:
+        """Opened on first use, so building the services (evals, tests that never ask) writes no file."""
         with self._lock:
-            if str(path) != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
+            if self._closed:
+                raise sqlite3.ProgrammingError(f"the consultation log {self.path} is closed")
+            if self._db is not None:
+                return self._db
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+            if str(self.path) != ":memory:":
+                db.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a commit is not fsynced, which keeps logging far below a millisecond per answer;
             # a power cut may lose the last few rows, never corrupt the file
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(FEEDBACK_SCHEMA)
-            self._db.executescript(_SCHEMA)
-            self._hash_key = self._key()
-        self._last_purge = 0.0
-        self.purge()
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=5000")
+            db.executescript(FEEDBACK_SCHEMA)
+            db.executescript(_SCHEMA)
+            self._db = db
+            self._hash_key = self._key(db)
+            self.purge()
+            return db
 
-    def _key(self) -> bytes:
-        row = self._db.execute("SELECT value FROM consultation_meta WHERE key = 'user_hash_key'").fetchone()
+    @staticmethod
+    def _key(db: sqlite3.Connection) -> bytes:
+        row = db.execute("SELECT value FROM consultation_meta WHERE key = 'user_hash_key'").fetchone()
         if row:
             return bytes.fromhex(row[0])
         key = secrets.token_bytes(32)
-        self._db.execute("INSERT INTO consultation_meta (key, value) VALUES ('user_hash_key', ?)", (key.hex(),))
+        db.execute("INSERT INTO consultation_meta (key, value) VALUES ('user_hash_key', ?)", (key.hex(),))
         return key
 
     def pseudonym(self, user: str) -> str:
         """A keyed hash: the same person counts once, but the log alone does not say who they are."""
+        self._conn()
         return "h:" + hmac.new(self._hash_key, user.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
     # --- writing ---
@@ -171,7 +185,7 @@ class ConsultationLog:
             user = self.pseudonym(user)
         cited = json.dumps(sorted({c.doc_id for c in answer.citations}), ensure_ascii=False)
         with self._lock:
-            self._db.execute(
+            self._conn().execute(
                 f"INSERT INTO consultations ({_COLUMNS.removeprefix('id, ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (consultation_id, created, origin.channel, audience, user, question.strip(), outcome_of(answer),
                  answer.mode, answer.slots.get("product"), answer.slots.get("country"), cited,
@@ -183,14 +197,14 @@ class ConsultationLog:
 
     def link(self, consultation_id: str, answer_ref: str) -> None:
         with self._lock:
-            self._db.execute("UPDATE consultations SET answer_ref = ? WHERE consultation_id = ?",
+            self._conn().execute("UPDATE consultations SET answer_ref = ? WHERE consultation_id = ?",
                              (answer_ref, consultation_id))
 
     def purge(self, now: datetime | None = None) -> int:
         """Delete the rows older than the retention period; returns how many went."""
         cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=self.retention_days)
         with self._lock:
-            deleted = self._db.execute("DELETE FROM consultations WHERE created_at < ?",
+            deleted = self._conn().execute("DELETE FROM consultations WHERE created_at < ?",
                                        (cutoff.astimezone(timezone.utc).isoformat(timespec="seconds"),)).rowcount
         self._last_purge = time.monotonic()
         return int(deleted)
@@ -208,7 +222,7 @@ class ConsultationLog:
             sql += " LIMIT ?"
             params = (*params, limit)
         with self._lock:
-            fetched = self._db.execute(sql, params).fetchall()
+            fetched = self._conn().execute(sql, params).fetchall()
         return [_consultation(row) for row in fetched]
 
     def get(self, consultation_id: str) -> Consultation | None:
@@ -217,11 +231,14 @@ class ConsultationLog:
 
     def __len__(self) -> int:
         with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM consultations").fetchone()[0])
+            return int(self._conn().execute("SELECT COUNT(*) FROM consultations").fetchone()[0])
 
     def close(self) -> None:
+        """Close the file; a closed log refuses to write (the channels then answer without logging)."""
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
+            self._closed = True
 
 
 def _window(since: datetime | None, until: datetime | None) -> tuple[str, tuple]:

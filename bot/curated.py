@@ -57,25 +57,8 @@ class CuratedAnswerStore:
         self._load()
 
     def _load(self) -> None:
-        if not self.path.exists():
-            return
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            self._remember(CuratedAnswer(
-                curated_id=record["curated_id"],
-                question=record["question"],
-                answer_text=record["answer_text"],
-                citations=tuple(Citation(**c) for c in record.get("citations", [])),
-                author=record.get("author", ""),
-                audience=record.get("audience", "public"),
-                created_at=record.get("created_at", ""),
-                variants=tuple(record.get("variants", ())),
-                review_by=record.get("review_by"),
-                retired=bool(record.get("retired", False)),
-                updated_at=record.get("updated_at", record.get("created_at", "")),
-            ))
+        for answer in read_versions(self.path):
+            self._remember(answer)
 
     def _remember(self, answer: CuratedAnswer) -> None:
         if answer.curated_id in self._by_id:  # a newer version: the old one's wordings stop matching
@@ -196,6 +179,36 @@ class CuratedAnswerStore:
         """How many answers are served (retired ones are not)."""
         with self._lock:
             return sum(1 for a in self._by_id.values() if not a.retired)
+
+
+def read_versions(path: Path) -> list[CuratedAnswer]:
+    """Every line of the file as an answer, oldest first (later versions of an id follow earlier ones)."""
+    if not path.exists():
+        return []
+    versions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        versions.append(CuratedAnswer(
+            curated_id=record["curated_id"],
+            question=record["question"],
+            answer_text=record["answer_text"],
+            citations=tuple(Citation(**c) for c in record.get("citations", [])),
+            author=record.get("author", ""),
+            audience=record.get("audience", "public"),
+            created_at=record.get("created_at", ""),
+            variants=tuple(record.get("variants", ())),
+            review_by=record.get("review_by"),
+            retired=bool(record.get("retired", False)),
+            updated_at=record.get("updated_at", record.get("created_at", "")),
+        ))
+    return versions
+
+
+def current_answers(path: Path) -> list[CuratedAnswer]:
+    """The newest version of each answer in the file, without embedding anything (for reports and the digest)."""
+    return list({a.curated_id: a for a in read_versions(path)}.values())
 
 
 def _now() -> str:

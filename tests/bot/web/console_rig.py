@@ -23,8 +23,10 @@ def own_services(shared, tmp_path: Path):
     chain = shared.chain
     own_chain = AssistantChain(chain.live_index, chain.retriever, chain.extractive, chain.settings,
                                curated=curated, llm=chain.llm)
-    return dataclasses.replace(shared, chain=own_chain, curated=curated,
-                               consultations=ConsultationLog(tmp_path / "feedback.sqlite3"))
+    settings = shared.settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3",
+                                                  "curated_answers_path": tmp_path / "curated.jsonl"})
+    return dataclasses.replace(shared, settings=settings, chain=own_chain, curated=curated,
+                               consultations=ConsultationLog(settings.feedback_db))
 
 
 def own_app(settings: Settings, services, tmp_path: Path, **overrides) -> FastAPI:
