@@ -10,7 +10,8 @@ _BAR_H = 22
 _GAP = 8
 
 
-def horizontal_bars(chart_id: str, title: str, items: Sequence[tuple[str, int]], width: int = 640) -> str:
+def horizontal_bars(chart_id: str, title: str, items: Sequence[tuple[str, int]], width: int = 640,
+                    colours: Sequence[str] = PALETTE) -> str:
     """One bar per item, labelled with its name and count; the widest bar is the largest count."""
     top = max((v for _, v in items), default=0) or 1
     span = width - _LABEL_W - 60
@@ -21,7 +22,7 @@ def horizontal_bars(chart_id: str, title: str, items: Sequence[tuple[str, int]],
         w = round(span * value / top) if value else 0
         rows.append(
             f'<g class="bar"><text x="{_LABEL_W - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
-            f'<rect x="{_LABEL_W}" y="{y}" width="{w}" height="{_BAR_H}" fill="{PALETTE[i % len(PALETTE)]}">'
+            f'<rect x="{_LABEL_W}" y="{y}" width="{w}" height="{_BAR_H}" fill="{colours[i % len(colours)]}">'
             f"<title>{escape(label)}: {value}</title></rect>"
             f'<text x="{_LABEL_W + w + 6}" y="{y + 16}">{value}</text></g>'
         )
@@ -50,21 +51,22 @@ def day_columns(chart_id: str, title: str, days: Sequence[tuple[str, int]], widt
     return _svg(chart_id, title, width, height, "".join(parts))
 
 
-def share_bar(chart_id: str, title: str, items: Sequence[tuple[str, int]], width: int = 640) -> str:
+def share_bar(chart_id: str, title: str, items: Sequence[tuple[str, int]], width: int = 640,
+              colours: Sequence[str] = PALETTE) -> str:
     """One bar split by share (outcomes adding up to 100 %), with a legend underneath."""
     total = sum(v for _, v in items) or 1
     parts, x = [], 0.0
     for i, (label, value) in enumerate(items):
         w = (width - 2) * value / total
         if w:
-            parts.append(f'<rect x="{x + 1:.1f}" y="4" width="{w:.1f}" height="30" fill="{PALETTE[i % len(PALETTE)]}">'
+            parts.append(f'<rect x="{x + 1:.1f}" y="4" width="{w:.1f}" height="30" fill="{colours[i % len(colours)]}">'
                          f"<title>{escape(label)}: {value}</title></rect>")
         x += w
     for i, (label, value) in enumerate(items):
         lx = 4 + (i % 2) * (width // 2)
         ly = 56 + (i // 2) * 22
         share = round(100 * value / total)
-        parts.append(f'<rect x="{lx}" y="{ly - 12}" width="14" height="14" fill="{PALETTE[i % len(PALETTE)]}"/>'
+        parts.append(f'<rect x="{lx}" y="{ly - 12}" width="14" height="14" fill="{colours[i % len(colours)]}"/>'
                      f'<text x="{lx + 20}" y="{ly}">{escape(label)} {value}件（{share}%）</text>')
     height = 56 + ((len(items) + 1) // 2) * 22
     return _svg(chart_id, title, width, height, "".join(parts))

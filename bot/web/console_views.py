@@ -13,6 +13,9 @@ from bot.web import console_charts as charts
 from bot.web import console_texts as t
 
 WINDOW_CHOICES = (7, 30, 90, 365)
+# outcomes and ratings keep their meaning in colour: answered green, partial amber, withheld red, asked back purple
+OUTCOME_COLOURS = ("#38761d", "#b45f06", "#cc0000", "#674ea7")
+RATING_COLOURS = ("#38761d", "#cc0000")
 CONSOLE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
@@ -115,12 +118,14 @@ def dashboard_page(frame: PageFrame, summary: Summary, days: int) -> str:
                 day_items),
         _figure("chart-per-channel", t.DASH_PER_CHANNEL,
                 charts.horizontal_bars("chart-per-channel", t.DASH_PER_CHANNEL, channel_items), channel_items),
-        _figure("chart-outcomes", t.DASH_OUTCOMES, charts.share_bar("chart-outcomes", t.DASH_OUTCOMES, outcome_items),
+        _figure("chart-outcomes", t.DASH_OUTCOMES, charts.share_bar("chart-outcomes", t.DASH_OUTCOMES, outcome_items,
+                                                               colours=OUTCOME_COLOURS),
                 outcome_items),
         _figure("chart-ratings", t.DASH_RATINGS,
-                charts.horizontal_bars("chart-ratings", t.DASH_RATINGS, rating_items), rating_items),
-        _figure("chart-topics", t.DASH_TOPICS, charts.horizontal_bars("chart-topics", t.DASH_TOPICS, topic_items),
-                topic_items),
+                charts.horizontal_bars("chart-ratings", t.DASH_RATINGS, rating_items, colours=RATING_COLOURS),
+                rating_items),
+        _figure("chart-topics", t.DASH_TOPICS, charts.horizontal_bars("chart-topics", t.DASH_TOPICS, topic_items)
+                if topic_items else f"<p>{escape(t.DASH_NO_TOPICS)}</p>", topic_items),
     ])
     export = f'<p><a href="/console/log.csv?days={days}" download>{escape(t.NAV_EXPORT)}</a></p>'
     return page(t.NAV_DASHBOARD, _window_form("/console", days) + cards + figures + export, frame)
@@ -242,7 +247,7 @@ def _figure(chart_id: str, caption: str, svg: str, items: Sequence[tuple[str, in
 def _window_form(action: str, days: int) -> str:
     options = "".join(f'<option value="{d}"{" selected" if d == days else ""}>{escape(t.window_option(d))}</option>'
                       for d in WINDOW_CHOICES)
-    return (f'<form method="get" action="{action}"><label for="days">{escape(t.WINDOW_LABEL)}</label>'
+    return (f'<form class="window" method="get" action="{action}"><label for="days">{escape(t.WINDOW_LABEL)}</label>'
             f'<select id="days" name="days">{options}</select>'
             f'<button type="submit" class="secondary">{escape(t.WINDOW_SUBMIT)}</button></form>')
 
