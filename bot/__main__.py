@@ -115,7 +115,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.dry_run:
-        print(build_digest(settings).text)
+        print(build_digest(settings).as_text())
         return 0
     try:
         ts = send_digest(settings)

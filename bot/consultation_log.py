@@ -58,7 +58,8 @@ def outcome_of(answer: "Answer") -> Outcome:
     """The answer's outcome; the one place that reads it, so it switches to `answer.outcome` once the chain has it.
 
     Until then, from today's fields: a question back is `clarify`, a withheld answer `abstain`, and an answer
-    with no source behind it `partial` (the assistant said something but could not cite it).
+    with no source behind it `partial` (the assistant said something but could not cite it); a coordinator's
+    curated answer is an answer, sources or not.
     """
     explicit = getattr(answer, "outcome", None)
     if explicit in OUTCOMES:
@@ -67,7 +68,7 @@ def outcome_of(answer: "Answer") -> Outcome:
         return "clarify"
     if answer.abstained or answer.mode == "abstain":
         return "abstain"
-    if not answer.citations:
+    if not answer.citations and answer.mode != "curated":
         return "partial"
     return "answer"
 

@@ -25,6 +25,18 @@ class Digest:
     text: str  # the notification / fallback text
     blocks: list[dict[str, Any]]
 
+    def as_text(self) -> str:
+        """What the message shows, as plain lines (for --dry-run)."""
+        lines = []
+        for block in self.blocks:
+            if "text" in block:
+                lines.append(block["text"]["text"])
+            for element in block.get("elements", []):
+                text = element.get("text")
+                line = text["text"] if isinstance(text, dict) else str(text or "")
+                lines.append(line + (f" → {element['url']}" if element.get("url") else ""))
+        return "\n".join(lines)
+
 
 def build_digest(settings: Settings, now: datetime | None = None, days: int = DIGEST_DAYS) -> Digest:
     """Read the log and the curated answers (no index, no model) and write the week's message."""

@@ -39,6 +39,7 @@ def test_outcome_is_derived_in_one_place():
     assert outcome_of(Answer(text="?", clarify="どこへ？", mode="clarify")) == "clarify"
     assert outcome_of(Answer(text="x", abstained=True, mode="abstain")) == "abstain"
     assert outcome_of(Answer(text="x", mode="extractive")) == "partial"  # said something, could cite nothing
+    assert outcome_of(Answer(text="x", mode="curated")) == "answer"  # a coordinator's word needs no index source
 
 
 def test_slack_ids_are_hashed_outside_private_places_and_widget_traffic_has_no_user(tmp_path):
