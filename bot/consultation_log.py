@@ -280,3 +280,29 @@ def to_csv(rows: Iterable[Consultation]) -> str:
 def _csv_safe(text: str) -> str:
     # a cell starting with = + - @ is run as a formula by spreadsheets; the question comes from the public
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.consultation_log csv [--days N]` prints the log as CSV; `purge` applies the retention now."""
+    import argparse
+    import sys
+
+    from bot.settings import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m bot.consultation_log", description="相談記録の書き出しと削除")
+    parser.add_argument("command", choices=["csv", "purge"])
+    parser.add_argument("--days", type=int, default=None, help="csv: only the last N days (default: everything kept)")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    log = ConsultationLog(settings.feedback_db, settings.consultation_retention_days)
+    if args.command == "purge":
+        log.purge()  # opening the log has already applied it once; this makes the command explicit
+        print(f"{len(log)} rows kept (retention {settings.consultation_retention_days} days)")
+        return 0
+    since = datetime.now(timezone.utc) - timedelta(days=args.days) if args.days else None
+    sys.stdout.write(to_csv(log.rows(since)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -101,3 +101,19 @@ def test_cli_questions_are_logged_as_cli(small_index_dir, tmp_path):
     [row] = ConsultationLog(tmp_path / "feedback.sqlite3").rows()
     assert (row.channel, row.question, row.outcome) == ("cli", OYSTER, "answer")
     assert row.cited == tuple(sorted({c["doc_id"] for c in json.loads(result.stdout)["citations"]}))
+
+
+def test_the_log_has_a_cli_for_csv_and_purge(tmp_path):
+    log = ConsultationLog(tmp_path / "feedback.sqlite3")
+    now = datetime.now(timezone.utc)
+    log.record("古い質問", Answer(text="x"), "public", Origin("web"), now=now - timedelta(days=400))
+    log.record("新しい質問", Answer(text="x"), "public", Origin("cli"), now=now)
+    env = {**os.environ, "EXPORT_BOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+           "EXPORT_BOT_CONSULTATION_RETENTION_DAYS": "1000"}
+    csv_run = subprocess.run([sys.executable, "-m", "bot.consultation_log", "csv", "--days", "30"],
+                             capture_output=True, text=True, timeout=120, env=env)
+    assert csv_run.returncode == 0 and "新しい質問" in csv_run.stdout and "古い質問" not in csv_run.stdout
+    purge = subprocess.run([sys.executable, "-m", "bot.consultation_log", "purge"], capture_output=True, text=True,
+                           timeout=120, env={**env, "EXPORT_BOT_CONSULTATION_RETENTION_DAYS": "365"})
+    assert purge.returncode == 0 and "1 rows kept" in purge.stdout
+    assert [r.question for r in ConsultationLog(tmp_path / "feedback.sqlite3").rows()] == ["新しい質問"]
