@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from html import escape
 from urllib.parse import urlencode
 
@@ -152,7 +153,9 @@ def queue_page(frame: PageFrame, groups: Sequence[QueueGroup], days: int) -> str
     return page(t.NAV_QUEUE, "".join(parts), frame)
 
 
-def curated_list_page(frame: PageFrame, answers: Sequence[CuratedAnswer], matched: dict[str, int]) -> str:
+def curated_list_page(frame: PageFrame, answers: Sequence[CuratedAnswer], matched: dict[str, int],
+                      today: date | None = None) -> str:
+    today = today or date.today()
     head = (f'<p>{escape(t.CURATED_LEAD)}</p><p><a href="/console/curated/new">{escape(t.CURATED_NEW)}</a> ・ '
             f'<a href="/console/curated/export.jsonl" download>{escape(t.CURATED_EXPORT)}</a></p>')
     if not answers:
@@ -168,7 +171,9 @@ def curated_list_page(frame: PageFrame, answers: Sequence[CuratedAnswer], matche
             f"<tr><td>{escape(a.question)}"
             + (f'<div class="muted">{escape(" / ".join(a.variants))}</div>' if a.variants else "")
             + f"</td><td>{escape(t.AUDIENCE_NAMES.get(a.audience, a.audience))}</td><td>{escape(status)}</td>"
-            f"<td>{matched.get(a.curated_id, 0)}</td><td>{escape(a.review_by or '')}</td>"
+            f"<td>{matched.get(a.curated_id, 0)}</td><td>{escape(a.review_by or '')}"
+            + (f' <span class="badge overdue">{escape(t.CURATED_OVERDUE)}</span>' if _overdue(a, today) else "")
+            + "</td>"
             f"<td>{escape((a.updated_at or a.created_at)[:10])}</td>"
             f'<td><a href="/console/curated/{escape(a.curated_id, quote=True)}">{escape(t.CURATED_EDIT_LINK)}</a>'
             f"{retire}</td></tr>"
@@ -226,6 +231,14 @@ def matches_page(frame: PageFrame, rows: Sequence[Consultation], answers: dict[s
     table = (f"<table><thead><tr><th>{escape(t.COL_WHEN)}</th><th>{escape(t.COL_CHANNEL)}</th>"
              f"<th>{escape(t.COL_QUESTION)}</th><th>{escape(t.COL_CURATED)}</th></tr></thead><tbody>{body}</tbody></table>")
     return page(t.NAV_MATCHES, f"<p>{escape(t.MATCHES_LEAD)}</p>{table}", frame)
+
+
+def _overdue(answer: CuratedAnswer, today: date) -> bool:
+    """An active answer whose review-by date has passed: a coordinator should check it is still right."""
+    try:
+        return not answer.retired and bool(answer.review_by) and date.fromisoformat(answer.review_by) < today
+    except ValueError:
+        return False
 
 
 def group_heading(group: QueueGroup) -> str:

@@ -133,6 +133,15 @@ def test_a_retired_curated_answer_is_no_longer_served_and_an_edit_replaces_the_t
     assert client.post("/api/ask", json={"question": OUT_OF_SCOPE}).json()["mode"] == "abstain"
 
 
+def test_an_answer_past_its_review_by_date_is_flagged_in_the_list(client, services):
+    services.curated.add(OYSTER, "本文", [], author="test", review_by="2020-01-31")
+    services.curated.add(OUT_OF_SCOPE, "本文", [], author="test", review_by="2999-01-31")
+    sign_in(client)
+    listing = client.get("/console/curated").text
+    assert listing.count(t.CURATED_OVERDUE) == 1
+    assert f'2020-01-31 <span class="badge overdue">{t.CURATED_OVERDUE}' in listing
+
+
 def test_a_bad_curated_form_is_shown_again_with_japanese_errors_and_nothing_typed_is_lost(client, services):
     sign_in(client)
     form = client.get("/console/curated/new")
