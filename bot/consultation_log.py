@@ -1,11 +1,14 @@
 """The consultation log: every question from every channel, its outcome and feedback, kept in SQLite for a while."""
 from __future__ import annotations
 
+import atexit
 import csv
 import hashlib
 import hmac
 import io
 import json
+import logging
+import queue
 import secrets
 import sqlite3
 import threading
@@ -22,6 +25,7 @@ from bot.feedback import _SCHEMA as FEEDBACK_SCHEMA
 if TYPE_CHECKING:
     from bot.models import Answer
 
+log = logging.getLogger(__name__)
 Channel = Literal["web", "widget", "slack_channel", "slack_dm", "cli"]
 CHANNELS: tuple[Channel, ...] = ("web", "widget", "slack_channel", "slack_dm", "cli")
 Outcome = Literal["answer", "partial", "abstain", "clarify"]
@@ -137,6 +141,8 @@ class ConsultationLog:
         self._hash_key = b""
         self._last_purge = 0.0
         self._closed = False
+        self._queue: queue.Queue = queue.Queue()
+        self._writer: threading.Thread | None = None
 
     def _conn(self) -> sqlite3.Connection:
         """Opened on first use, so building the services (evals, tests that never ask) writes no file."""
@@ -177,29 +183,54 @@ class ConsultationLog:
 
     # --- writing ---
     def record(self, question: str, answer: "Answer", audience: str, origin: Origin,
-               curated_id: str | None = None, now: datetime | None = None) -> str:
-        """Append one consultation; returns its id (used to link feedback later)."""
+               curated_id: str | None = None, now: datetime | None = None, answer_ref: str | None = None) -> str:
+        """Queue one consultation for the writer thread; returns its id (used to link feedback later)."""
         consultation_id = uuid.uuid4().hex
         created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
         user = origin.user or None
         if user and origin.hash_user:
             user = self.pseudonym(user)
         cited = json.dumps(sorted({c.doc_id for c in answer.citations}), ensure_ascii=False)
-        with self._lock:
-            self._conn().execute(
-                f"INSERT INTO consultations ({_COLUMNS.removeprefix('id, ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (consultation_id, created, origin.channel, audience, user, question.strip(), outcome_of(answer),
-                 answer.mode, answer.slots.get("product"), answer.slots.get("country"), cited,
-                 float(answer.latency_ms), curated_id, None),
-            )
-        if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
-            self.purge()
+        self._submit(
+            f"INSERT INTO consultations ({_COLUMNS.removeprefix('id, ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (consultation_id, created, origin.channel, audience, user, question.strip(), outcome_of(answer),
+             answer.mode, answer.slots.get("product"), answer.slots.get("country"), cited,
+             float(answer.latency_ms), curated_id, answer_ref),
+        )
         return consultation_id
 
     def link(self, consultation_id: str, answer_ref: str) -> None:
+        self._submit("UPDATE consultations SET answer_ref = ? WHERE consultation_id = ?", (answer_ref, consultation_id))
+
+    # --- the writer thread: an answer only queues its row, so a slow disk or a WAL checkpoint never delays it ---
+    def _submit(self, sql: str, params: tuple) -> None:
         with self._lock:
-            self._conn().execute("UPDATE consultations SET answer_ref = ? WHERE consultation_id = ?",
-                             (answer_ref, consultation_id))
+            self._conn()  # refuses once closed; opens the file (and the pseudonym key) on first use
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._drain, name="consultation-log", daemon=True)
+                self._writer.start()
+                atexit.register(self.flush)  # a CLI question is written before the process ends
+        self._queue.put((sql, params))
+
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                with self._lock:
+                    self._conn().execute(*item)
+                if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
+                    self.purge()
+            except Exception:  # one bad write must not stop the thread; the row is named in the log
+                log.exception("could not write a consultation row")
+            finally:
+                self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every queued row is in the file (readers call it, so they see their own writes)."""
+        if self._writer is not None and self._writer.is_alive():
+            self._queue.join()
 
     def purge(self, now: datetime | None = None) -> int:
         """Delete the rows older than the retention period; returns how many went."""
@@ -219,6 +250,7 @@ class ConsultationLog:
                "FROM consultations c")
         where, params = _window(since, until)
         sql += where + " ORDER BY c.id"
+        self.flush()
         if limit is not None:
             sql += " LIMIT ?"
             params = (*params, limit)
@@ -231,12 +263,17 @@ class ConsultationLog:
         return found[0] if found else None
 
     def __len__(self) -> int:
+        self.flush()
         with self._lock:
             return int(self._conn().execute("SELECT COUNT(*) FROM consultations").fetchone()[0])
 
     def close(self) -> None:
-        """Close the file; a closed log refuses to write (the channels then answer without logging)."""
+        """Write what is queued and close the file; a closed log refuses to write (the channels then answer
+        without logging)."""
+        self.flush()
         with self._lock:
+            if self._writer is not None:
+                self._queue.put(None)
             if self._db is not None:
                 self._db.close()
             self._closed = True

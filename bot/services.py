@@ -15,7 +15,7 @@ from bot.answer_extractive import ExtractiveAnswerer
 from bot.chain import AssistantChain, ChainSettings
 from bot.consultation_log import ConsultationLog, Origin, Recorded
 from bot.curated import CuratedAnswerStore
-from bot.models import Turn
+from bot.models import Answer, Turn
 from bot.retriever import HybridRetriever
 from bot.settings import Settings
 from ingest import make_embedder
@@ -35,13 +35,19 @@ class Services:
     consultations: ConsultationLog | None = None
 
     def consult(self, question: str, conversation: list[Turn] | None, audience: str, origin: Origin) -> Recorded:
-        """Ask the chain and log the consultation: the one door every channel (web, widget, Slack, CLI) uses."""
+        """Ask the chain and log the consultation (Slack, CLI); the web logs in `finish`, once it has the answer_id."""
         answer = self.chain.ask(question, conversation or [], audience)
+        return self.record(question, answer, audience, origin)
+
+    def record(self, question: str, answer: Answer, audience: str, origin: Origin,
+               answer_ref: str | None = None) -> Recorded:
+        """Log one answered question: the one place every channel's consultations go through."""
         if self.consultations is None:
             return Recorded(answer, None)
         curated_id = self.curated.served_in(answer.text) if answer.mode == "curated" else None
         try:
-            consultation_id = self.consultations.record(question, answer, audience, origin, curated_id)
+            consultation_id = self.consultations.record(question, answer, audience, origin, curated_id,
+                                                        answer_ref=answer_ref)
         except Exception:  # a full disk must not cost the asker their answer; the log says what went missing
             log.exception("could not log the consultation")
             return Recorded(answer, None)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.consultation_log import Channel, Origin, Recorded
+from bot.consultation_log import Channel, Origin
 from bot.errors import BadQuestion
 from bot.models import Answer, Audience, Turn
 from bot.web.errors import QuestionTooLong
@@ -47,14 +47,13 @@ def prepare(state: WebState, body: AskRequest, audience: Audience, channel: Chan
     return PreparedQuestion(question, conversation_id, state.conversations.turns(conversation_id), audience, channel)
 
 
-def ask_chain(services: "Services", prepared: PreparedQuestion) -> Recorded:
-    """The blocking call (it also logs the consultation); run it in a worker thread."""
-    return services.consult(prepared.question, prepared.turns, prepared.audience, Origin(prepared.channel))
+def ask_chain(services: "Services", prepared: PreparedQuestion) -> Answer:
+    """The blocking call; run it in a worker thread."""
+    return services.chain.ask(prepared.question, prepared.turns, prepared.audience)
 
 
-def finish(state: WebState, prepared: PreparedQuestion, recorded: Recorded) -> AskResponse:
-    """Remember the exchange (for follow-ups and feedback), link it to the log, and build the response body."""
-    answer = recorded.answer
+def finish(state: WebState, prepared: PreparedQuestion, answer: Answer) -> AskResponse:
+    """Remember the exchange (for follow-ups and feedback), log the consultation, and build the response body."""
     answer_id = state.conversations.add_exchange(
         prepared.conversation_id, prepared.question, answer.text, answer.slots
     )
@@ -62,8 +61,8 @@ def finish(state: WebState, prepared: PreparedQuestion, recorded: Recorded) -> A
         conversation_id = state.conversations.open(None, prepared.audience)
         answer_id = state.conversations.add_exchange(conversation_id, prepared.question, answer.text, answer.slots)
         prepared = PreparedQuestion(prepared.question, conversation_id, [], prepared.audience, prepared.channel)
-    if answer_id:
-        recorded.link(answer_id)  # /api/feedback rates this answer_id
+    if state.services is not None:  # logged under the answer_id /api/feedback rates; queued, never waited on
+        state.services.record(prepared.question, answer, prepared.audience, Origin(prepared.channel), answer_id)
     return to_response(answer, answer_id or "", prepared.conversation_id)
 
 
