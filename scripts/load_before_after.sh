@@ -1,9 +1,9 @@
 #!/bin/bash
 # Load A/B: `python -m evals load` against a server of BASE_TREE (e.g. `git archive <commit> | tar -x -C /tmp/base`)
 # and one of this tree, one server at a time, alternating, same index and settings.
-#   scripts/load_before_after.sh /tmp/base /tmp/c18-index [rounds]
+#   scripts/load_before_after.sh /tmp/base /tmp/c18-index [rounds] [after-first]
 set -u
-BASE_TREE=$1 INDEX=$2 ROUNDS=${3:-2}
+BASE_TREE=$1 INDEX=$2 ROUNDS=${3:-2} ORDER=${4:-before-first}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PYTHON:-/work/main/.venv/bin/python}
 OUT=$(mktemp -d /tmp/load-ab-XXXX)
@@ -21,6 +21,11 @@ run() {  # label tree port
   kill "$pid"; wait "$pid" 2>/dev/null
 }
 for round in $(seq 1 "$ROUNDS"); do
-  run "before-$round" "$BASE_TREE" 8197
-  run "after-$round" "$HERE" 8198
+  if [ "$ORDER" = after-first ]; then
+    run "after-$round" "$HERE" 8198
+    run "before-$round" "$BASE_TREE" 8197
+  else
+    run "before-$round" "$BASE_TREE" 8197
+    run "after-$round" "$HERE" 8198
+  fi
 done
