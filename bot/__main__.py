@@ -1,4 +1,4 @@
-"""Command line: `python -m bot ask|serve|slack`."""
+"""Command line: `python -m bot ask|serve|slack|digest`."""
 from __future__ import annotations
 
 import argparse
@@ -42,6 +42,7 @@ def _print_index_error(message: str) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.consultation_log import Origin
     from bot.errors import AssistantError
     from bot.services import build_services
     from ingest import IndexOpenError
@@ -58,7 +59,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         _print_index_error(str(exc))
         return 2
     try:
-        answer = services.chain.ask(args.question, audience=args.audience)
+        answer = services.consult(args.question, [], args.audience, Origin("cli")).answer
     except AssistantError as exc:
         print(exc.message_ja, file=sys.stderr)
         return 2
@@ -127,6 +128,29 @@ def cmd_settings_doc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.digest import DigestNotConfigured, build_digest, send_digest
+
+    settings = _settings(args)
+    if args.dry_run:
+        print(build_digest(settings).as_text())
+        return 0
+    try:
+        ts = send_digest(settings)
+    except DigestNotConfigured as exc:
+        print(f"エラー / error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # Slack refused (bad token, unknown channel): say so, never a traceback
+        from bot.web.console_texts import DIGEST_FAILED
+
+        print(f"{DIGEST_FAILED}: {exc}", file=sys.stderr)
+        return 1
+    from bot.web.console_texts import DIGEST_SENT
+
+    print(f"{DIGEST_SENT}: {settings.slack_digest_channel} ts={ts}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="輸出支援アシスタント")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--check", metavar="PAGE", help="exit 1 when PAGE's table is not the current one")
     mode.add_argument("--write", metavar="PAGE", help="replace the table in PAGE")
     doc.set_defaults(func=cmd_settings_doc)
+    digest = sub.add_parser("digest", help="post the weekly digest to EXPORT_BOT_SLACK_DIGEST_CHANNEL")
+    digest.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
+    digest.set_defaults(func=cmd_digest)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

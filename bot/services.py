@@ -14,7 +14,9 @@ import numpy as np
 from bot.answer_extractive import ExtractiveAnswerer
 from bot.sentence_scorer import SentenceScorer
 from bot.chain import AssistantChain, ChainSettings
+from bot.consultation_log import ConsultationLog, Origin, Recorded
 from bot.curated import CuratedAnswerStore
+from bot.models import Answer, Turn
 from bot.retriever import HybridRetriever
 from bot.settings import Settings
 from ingest import Embedder, LiveIndex, make_embedder
@@ -29,7 +31,27 @@ class Services:
     live_index: LiveIndex
     chain: AssistantChain
     curated: CuratedAnswerStore
-    embedder: QueryCachingEmbedder
+    embedder: Embedder
+    consultations: ConsultationLog | None = None
+
+    def consult(self, question: str, conversation: list[Turn] | None, audience: str, origin: Origin) -> Recorded:
+        """Ask the chain and log the consultation (Slack, CLI); the web logs in `finish`, once it has the answer_id."""
+        answer = self.chain.ask(question, conversation or [], audience)
+        return self.record(question, answer, audience, origin)
+
+    def record(self, question: str, answer: Answer, audience: str, origin: Origin,
+               answer_ref: str | None = None) -> Recorded:
+        """Log one answered question: the one place every channel's consultations go through."""
+        if self.consultations is None:
+            return Recorded(answer, None)
+        curated_id = self.curated.served_in(answer.text) if answer.mode == "curated" else None
+        try:
+            consultation_id = self.consultations.record(question, answer, audience, origin, curated_id,
+                                                        answer_ref=answer_ref)
+        except Exception:  # a full disk must not cost the asker their answer; the log says what went missing
+            log.exception("could not log the consultation")
+            return Recorded(answer, None)
+        return Recorded(answer, consultation_id, self.consultations)
 
     @property
     def ready(self) -> bool:
@@ -84,7 +106,9 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         curated=curated,
         llm=llm,
     )
-    return Services(settings=settings, live_index=live_index, chain=chain, curated=curated, embedder=embedder)
+    consultations = ConsultationLog(settings.feedback_db, settings.consultation_retention_days)
+    return Services(settings=settings, live_index=live_index, chain=chain, curated=curated, embedder=embedder,
+                    consultations=consultations)
 
 
 class _Tokenizer:

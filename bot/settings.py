@@ -67,6 +67,9 @@ class Settings(IndexSettings):
     conversation_ttl_seconds: int = Field(1800, ge=1, description="a conversation is forgotten after this idle time")
     max_conversations: int = Field(10000, ge=1, description="conversations remembered at once")
     feedback_db: Path = Field(Path("var/feedback.sqlite3"), description="feedback and consultation log (SQLite)")
+    consultation_retention_days: int = Field(365, ge=1, description="consultation-log rows older than this are "
+                                             "deleted (the log shares the feedback file)")
+    console_session_hours: int = Field(8, ge=1, description="how long a coordinator stays signed in to /console")
 
     # --- slack (standard names, no prefix) ---
     slack_bot_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "EXPORT_BOT_SLACK_BOT_TOKEN"),
@@ -87,6 +90,8 @@ class Settings(IndexSettings):
                                  "answered threads (SQLite), kept across restarts")
     slack_answer_workers: int = Field(4, ge=1, description="Slack questions answered at once; the rest wait their "
                                       "turn (acks never do)")
+    slack_digest_channel: str | None = Field(None, description="where `python -m bot digest` posts the weekly "
+                                             "digest")
 
     @field_validator("answerer", mode="before")
     @classmethod

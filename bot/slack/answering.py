@@ -12,9 +12,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import texts
+from bot.consultation_log import Origin, Recorded
 from bot.errors import AssistantError
 from bot.models import Answer, Turn
-from bot.slack.audience import audience_for
+from bot.slack.audience import audience_for, is_direct_message
 from bot.slack.blocks import SlackMessage, neutralize_markup, render_answer, streamed_tail_blocks
 from bot.slack.channels import ChannelConfig, ChannelSettings
 from bot.slack.followups import AnsweredThreads
@@ -55,6 +56,11 @@ class SlackQuestion:
     team: str | None = None  # the asker's workspace (streaming to a channel names its recipient)
 
 
+def slack_answer_ref(channel: str, message_ts: str) -> str:
+    """The id a Slack answer is rated under (its 👍/👎 buttons) and logged with."""
+    return f"slack:{channel}:{message_ts}"
+
+
 class SlackResponder:
     """The one place where Slack requests meet the chain; listeners stay short and call this."""
 
@@ -74,7 +80,17 @@ class SlackResponder:
                             self.channel_settings(question.channel).audience)
 
     def ask(self, question: SlackQuestion, conversation: list[Turn] | None = None) -> Answer:
-        return self.services.chain.ask(question.text, conversation or [], self.audience(question))
+        return self.consult(question, conversation).answer
+
+    def origin(self, question: SlackQuestion) -> Origin:
+        """Where a consultation came from; the user id is kept as it is only in DMs and internal channels."""
+        direct = is_direct_message(question.channel, question.channel_type)
+        private = direct or question.channel in self.settings.slack_internal_channel_ids
+        return Origin("slack_dm" if direct else "slack_channel", question.user or None, hash_user=not private)
+
+    def consult(self, question: SlackQuestion, conversation: list[Turn] | None = None) -> Recorded:
+        """Ask and log the consultation."""
+        return self.services.consult(question.text, conversation or [], self.audience(question), self.origin(question))
 
     def conversation(self, client: WebClient, channel: str, thread_ts: str, current_ts: str) -> list[Turn]:
         """The thread's earlier turns; without them (API error) the question is answered on its own."""
@@ -134,20 +150,30 @@ class SlackResponder:
             chain = self.services.chain
             if not ephemeral and isinstance(chain, StreamingChain) and chain.streams_tokens:
                 pieces = chain.ask_stream(question.text, conversation or [], self.audience(question))
-                self.stream_answer(client, question, pieces, lead_blocks)
+                self.stream_answer(client, question, self._logged(question, pieces), lead_blocks)
                 return
-            answer = self.ask(question, conversation)
+            recorded = self.consult(question, conversation)
             if ephemeral:
-                self.post_ephemeral_answer(client, question, answer)
+                self.post_ephemeral_answer(client, question, recorded.answer)
                 self.clear_status(client, question)  # nothing was posted in the thread to clear it
             else:
-                self.post_answer(client, question.channel, question.thread_ts, answer, question.text, lead_blocks)
+                posted = self.post_answer(client, question.channel, question.thread_ts, recorded.answer,
+                                          question.text, lead_blocks)
+                if posted and posted[-1]:  # the 👍/👎 buttons ride on the last part
+                    recorded.link(slack_answer_ref(question.channel, posted[-1]))
                 self.threads.answered(question.channel, question.thread_ts, question.user)
         except Exception as exc:
             self.apologize(client, question.channel, question.thread_ts, exc)
         finally:
             if reacted:
                 self._react(client, "reactions_remove", question)
+
+    def _logged(self, question: SlackQuestion, pieces: Iterable[str | Answer]) -> Iterator[str | Answer]:
+        """The streamed pieces, passed on unchanged; the final Answer is logged as a consultation."""
+        for piece in pieces:
+            if isinstance(piece, Answer):
+                self.services.record(question.text, piece, self.audience(question), self.origin(question))
+            yield piece
 
     def stream_answer(self, client: WebClient, question: SlackQuestion, pieces: Iterable[str | Answer],
                       lead_blocks: list[dict[str, Any]] | None = None) -> None:

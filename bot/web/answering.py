@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from bot.consultation_log import Channel, Origin
 from bot.models import Answer, Audience, Turn
 from bot.validation import check_question
 from bot.web.schemas import AskRequest, AskResponse, CitationOut
@@ -25,13 +26,19 @@ class PreparedQuestion:
     conversation_id: str
     turns: list[Turn]
     audience: Audience
+    channel: Channel = "web"
 
 
-def prepare(state: WebState, body: AskRequest, audience: Audience) -> PreparedQuestion:
+def web_channel(origin_header: str | None) -> Channel:
+    """A browser always sends Origin on a POST (the widget on a host page, /demo); a partner's server does not."""
+    return "widget" if origin_header else "web"
+
+
+def prepare(state: WebState, body: AskRequest, audience: Audience, channel: Channel = "web") -> PreparedQuestion:
     """Check the question (before any slot is taken or stream started) and open (or continue) its conversation."""
     question = check_question(body.question, state.settings.max_question_chars)
     conversation_id = state.conversations.open(body.conversation_id, audience)
-    return PreparedQuestion(question, conversation_id, state.conversations.turns(conversation_id), audience)
+    return PreparedQuestion(question, conversation_id, state.conversations.turns(conversation_id), audience, channel)
 
 
 def ask_chain(services: "Services", prepared: PreparedQuestion) -> Answer:
@@ -51,14 +58,16 @@ async def run_chain(state: WebState, services: "Services", prepared: PreparedQue
 
 
 def finish(state: WebState, prepared: PreparedQuestion, answer: Answer) -> AskResponse:
-    """Remember the exchange (for follow-ups and feedback) and build the response body."""
+    """Remember the exchange (for follow-ups and feedback), log the consultation, and build the response body."""
     answer_id = state.conversations.add_exchange(
         prepared.conversation_id, prepared.question, answer.text, answer.slots
     )
     if answer_id is None:  # the conversation expired while the chain was answering: start afresh
         conversation_id = state.conversations.open(None, prepared.audience)
         answer_id = state.conversations.add_exchange(conversation_id, prepared.question, answer.text, answer.slots)
-        prepared = PreparedQuestion(prepared.question, conversation_id, [], prepared.audience)
+        prepared = PreparedQuestion(prepared.question, conversation_id, [], prepared.audience, prepared.channel)
+    if state.services is not None:  # logged under the answer_id /api/feedback rates; queued, never waited on
+        state.services.record(prepared.question, answer, prepared.audience, Origin(prepared.channel), answer_id)
     return to_response(answer, answer_id or "", prepared.conversation_id)
 
 

@@ -7,13 +7,13 @@ import weakref
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import anyio
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
 from bot import texts
 from bot.models import Audience
-from bot.web.answering import finish, prepare, run_chain, stream_chain, stream_pieces
+from bot.web.answering import finish, prepare, run_chain, stream_chain, stream_pieces, web_channel
 from bot.web.errors import NotFound, describe
 from bot.web.schemas import (
     AskRequest,
@@ -47,12 +47,13 @@ text and notice instead), `citations` [..], `done` (the same JSON as /api/ask), 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
 async def ask(
     body: AskRequest,
+    request: Request,
     state: WebState = Depends(get_state),
     services: "Services" = Depends(get_services),
     audience: Audience = Depends(get_audience),
     client: str = Depends(rate_limit),
 ) -> AskResponse:
-    prepared = prepare(state, body, audience)
+    prepared = prepare(state, body, audience, web_channel(request.headers.get("origin")))
     with state.concurrency.slot(client):
         # shielded: the slot must stay taken while the worker thread runs, even if the client went away
         with anyio.CancelScope(shield=True):
@@ -67,13 +68,14 @@ async def ask(
 )
 async def ask_stream(
     body: AskRequest,
+    request: Request,
     state: WebState = Depends(get_state),
     services: "Services" = Depends(get_services),
     audience: Audience = Depends(get_audience),
     client: str = Depends(rate_limit),
 ) -> EventSourceResponse:
     # checks and the concurrency slot come before the stream starts, so they are real HTTP statuses
-    prepared = prepare(state, body, audience)
+    prepared = prepare(state, body, audience, web_channel(request.headers.get("origin")))
     state.concurrency.acquire(client)
     slot = _Slot(state, client)
 

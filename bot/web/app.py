@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from bot.settings import Settings
 from bot.web import api, pages
+from bot.web.console import install_console
 from bot.web.errors import install_error_handlers
 from bot.web.limits import BodySizeLimit
 from bot.web.security import SecurityHeaders
@@ -51,6 +52,7 @@ def create_app(settings: Settings, services: "Services | None" = None) -> FastAP
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    install_console(app)
     # innermost first: the body limit, then headers (which also turn stray exceptions into the Japanese 500),
     # CORS outermost so that every response, errors included, is readable by the allowed sites
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)

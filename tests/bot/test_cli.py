@@ -12,7 +12,8 @@ def test_ask_json_prints_the_contract(small_index_dir, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "香港に牡蠣は今出せますか？", "--index", str(small_index_dir), "--json"],
         capture_output=True, text=True, timeout=300,
-        env={**__import__("os").environ, "EXPORT_BOT_CURATED_ANSWERS_PATH": str(tmp_path / "c.jsonl")},
+        env={**__import__("os").environ, "EXPORT_BOT_CURATED_ANSWERS_PATH": str(tmp_path / "c.jsonl"),
+             "EXPORT_BOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3")},
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -23,7 +24,8 @@ def test_ask_json_prints_the_contract(small_index_dir, tmp_path):
 
 
 def test_ask_plain_prints_sources_and_refuses_empty_questions_in_japanese(small_index_dir, tmp_path):
-    env = {**__import__("os").environ, "EXPORT_BOT_CURATED_ANSWERS_PATH": str(tmp_path / "c.jsonl")}
+    env = {**__import__("os").environ, "EXPORT_BOT_CURATED_ANSWERS_PATH": str(tmp_path / "c.jsonl"),
+           "EXPORT_BOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3")}
     ok = subprocess.run([sys.executable, "-m", "bot", "ask", "台湾へいちごを送るときは何を確かめますか？", "--index",
                          str(small_index_dir)], capture_output=True, text=True, timeout=300, env=env)
     assert ok.returncode == 0 and "出典:" in ok.stdout and "/sources/strawberry-taiwan#" in ok.stdout

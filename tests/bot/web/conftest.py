@@ -1,6 +1,7 @@
 """Web test rig: real services over the small index, the real app (in-process or served by uvicorn on loopback)."""
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
@@ -13,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.consultation_log import ConsultationLog
 from bot.settings import Settings
 
 COORDINATOR_TOKEN = "test-coordinator-token-4f1c"
@@ -48,7 +50,9 @@ def make_app(web_settings: Settings, web_services, tmp_path: Path) -> Callable[.
 
     def make(**overrides) -> FastAPI:
         settings = web_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3", **overrides})
-        return create_app(settings, web_services)
+        # the consultation log is written on every answer: this test's own, in the same file as its feedback
+        services = dataclasses.replace(web_services, consultations=ConsultationLog(settings.feedback_db))
+        return create_app(settings, services)
 
     return make
 
