@@ -59,22 +59,11 @@ CREATE INDEX IF NOT EXISTS consultations_answer_ref ON consultations (answer_ref
 
 
 def outcome_of(answer: "Answer") -> Outcome:
-    """The answer's outcome; the one place that reads it, so it switches to `answer.outcome` once the chain has it.
-
-    Until then, from today's fields: a question back is `clarify`, a withheld answer `abstain`, and an answer
-    with no source behind it `partial` (the assistant said something but could not cite it); a coordinator's
-    curated answer is an answer, sources or not.
-    """
-    explicit = getattr(answer, "outcome", None)
-    if explicit in OUTCOMES:
-        return explicit
+    """The answer's outcome for the log, read in this one place: a question back is `clarify` (the chain's own
+    `outcome` covers answer / partial / abstain only), otherwise the chain's outcome."""
     if answer.mode == "clarify" or answer.clarify:
         return "clarify"
-    if answer.abstained or answer.mode == "abstain":
-        return "abstain"
-    if not answer.citations and answer.mode != "curated":
-        return "partial"
-    return "answer"
+    return answer.outcome
 
 
 @dataclass(frozen=True)

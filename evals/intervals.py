@@ -32,6 +32,15 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
+
+def _id_prefix(prefix: str) -> Callable[[dict], bool]:
+    return lambda item: str(item["id"]).startswith(prefix + "-")
+
+
+def _of_kind(kind: str) -> Callable[[dict], bool]:
+    return lambda item: item["kind"] == kind
+
+
 def groups(items: dict[str, dict]) -> dict[str, Callable[[dict], bool]]:
     kinds = sorted({i["kind"] for i in items.values()})
     out: dict[str, Callable[[dict], bool]] = {"all": lambda i: True}
@@ -94,11 +103,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def _id_prefix(prefix: str) -> Callable[[dict], bool]:
-    return lambda item: str(item["id"]).startswith(prefix + "-")
-
-
-def _of_kind(kind: str) -> Callable[[dict], bool]:
-    return lambda item: item["kind"] == kind

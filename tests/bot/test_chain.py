@@ -107,11 +107,13 @@ def test_curated_answers_match_paraphrases_but_not_other_destinations(small_cura
     assert small_curated.match("いちごを香港に輸出するには何が必要ですか", "public") is None
 
 
-def test_a_question_for_an_amount_abstains_when_no_picked_sentence_holds_one(small_services):
-    # the answer-type rule: the oyster note says whether Hong Kong takes oysters, never what it costs
-    assert not small_services.chain.ask("香港にカキを輸出できますか？").abstained
-    answer = small_services.chain.ask("香港にカキを輸出する費用はいくらですか？")
-    assert answer.abstained and answer.mode == "abstain"
+def test_a_question_for_an_amount_is_flagged_when_no_picked_sentence_holds_one(small_services):
+    # the answer-type rule is one of the answerability model's features: the oyster note says whether Hong Kong
+    # takes oysters, never what it costs
+    can = small_services.chain.ask("香港にカキを輸出できますか？")
+    cost = small_services.chain.ask("香港にカキを輸出する費用はいくらですか？")
+    assert not can.abstained and can.features["type_missing"] == 0.0
+    assert cost.features["type_missing"] == 1.0
 
 
 def test_without_an_llm_ask_stream_gives_the_whole_answer_once_so_slack_posts_it(small_services):

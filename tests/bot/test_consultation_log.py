@@ -36,10 +36,11 @@ def test_outcomes_of_real_answers_are_logged_with_their_sources_and_latency(serv
 
 
 def test_outcome_is_derived_in_one_place():
+    # a question back is `clarify`; otherwise the chain's own outcome (answer / partial / abstain)
     assert outcome_of(Answer(text="?", clarify="どこへ？", mode="clarify")) == "clarify"
-    assert outcome_of(Answer(text="x", abstained=True, mode="abstain")) == "abstain"
-    assert outcome_of(Answer(text="x", mode="extractive")) == "partial"  # said something, could cite nothing
-    assert outcome_of(Answer(text="x", mode="curated")) == "answer"  # a coordinator's word needs no index source
+    assert outcome_of(Answer(text="x", abstained=True, mode="abstain", outcome="abstain")) == "abstain"
+    assert outcome_of(Answer(text="ご質問の…", mode="partial", outcome="partial")) == "partial"
+    assert outcome_of(Answer(text="x", mode="curated")) == "answer"
 
 
 def test_slack_ids_are_hashed_outside_private_places_and_widget_traffic_has_no_user(tmp_path):

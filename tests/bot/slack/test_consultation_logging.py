@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from bot.web import console_texts as t
+from tests.bot.slack.test_app import feedback_click
 from tests.bot.slack.conftest import COORDINATOR, EXPORTER, PUBLIC_BASE_URL, PUBLIC_CHANNEL, SlackSender, make_app, serve
 from tests.bot.web.console_rig import own_services
 
@@ -25,9 +27,13 @@ def services(slack_services, tmp_path):
 
 @pytest.fixture
 def sender(slack_settings, services, slack_double, tmp_path) -> Iterator[SlackSender]:
-    settings = slack_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3"})
+    settings = slack_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3",
+                                                 "slack_state_db": tmp_path / "slack-state.sqlite3"})
     with serve(make_app(settings, services)) as server:
-        yield SlackSender(server.url, slack_double)
+        sender = SlackSender(server.url, slack_double)
+        # event ids of its own: the session-wide server's dedupe must never meet this test's ids
+        sender._event_ids = iter(range(int(time.time() * 1000) % 10**9, 10**10))
+        yield sender
 
 
 def answer_call(double, channel: str, thread_ts: str):
@@ -43,8 +49,6 @@ def test_channel_and_dm_questions_are_logged_and_feedback_joins_them(sender, sla
     slack_double.wait_until(lambda: len(services.consultations) == 2 and all(
         r.answer_ref for r in services.consultations.rows()), "both questions logged and linked")
 
-    down = next(e for b in answer.args["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e["action_id"] == "feedback_down")
     posted_ts = answer.response["ts"]
     sender.interaction({
         "type": "block_actions", "user": {"id": EXPORTER}, "channel": {"id": PUBLIC_CHANNEL},
@@ -52,9 +56,9 @@ def test_channel_and_dm_questions_are_logged_and_feedback_joins_them(sender, sla
         "message": {"type": "message", "ts": posted_ts, "thread_ts": public["ts"], "text": answer.args["text"],
                     "blocks": answer.args["blocks"], "bot_id": "BBOT"},
         "response_url": slack_double.response_url("log-fb"), "trigger_id": "trig-log-fb",
-        "actions": [{**down, "block_id": "answer_actions", "type": "button", "action_ts": "1.1"}],
+        "actions": [feedback_click(answer.args, "up")],
     })
-    slack_double.wait_until(lambda: services.consultations.rows()[0].rating == "down", "👎 joined to the row")
+    slack_double.wait_until(lambda: services.consultations.rows()[0].rating == "up", "👍 joined to the row")
     first, second = services.consultations.rows()
     assert (first.channel, first.question, first.outcome, first.audience) == (
         "slack_channel", STRAWBERRY, "answer", "public")

@@ -235,7 +235,7 @@ def test_a_saved_curated_answer_is_the_answer_body_only(slack, slack_double, sla
     before = len(slack_services.curated)
     slack.interaction(_submission(view, question["text"], draft, [OPTION_SAVE]))
     slack_double.wait_until(lambda: len(slack_services.curated) > before, "the curated answer")
-    last = slack_settings.curated_answers_path.read_text(encoding="utf-8").strip().splitlines()[-1]
+    last = slack_services.curated.path.read_text(encoding="utf-8").strip().splitlines()[-1]
     text = json.dumps(json.loads(last), ensure_ascii=False)
     assert "牛肉の輸出手続きの流れを知りたい" in text
     assert texts.SLACK_DRAFT_GREETING not in text and texts.SLACK_DRAFT_CLOSING not in text

@@ -39,5 +39,5 @@ def test_api_and_widget_questions_are_logged_with_outcome_and_feedback(client, s
 
 
 def test_a_rejected_question_is_not_a_consultation(client, services):
-    assert client.post("/api/ask", json={"question": "   "}).status_code == 422
+    assert client.post("/api/ask", json={"question": "   "}).status_code == 400
     assert len(services.consultations) == 0
