@@ -8,6 +8,7 @@ import numpy as np
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
 from bot.asks import LIST_LEAD, Asks, detect_asks, types_in
 from bot.query import QueryAnalysis
@@ -77,9 +78,9 @@ class ExtractiveAnswerer:
 
     def __init__(self, tokenize: Callable[[str], list[str]], settings: ExtractiveSettings | None = None,
                  scorer: SentenceScorer | None = None,
-                 unit_cosines: Callable[[str, str], "np.ndarray | None"] | None = None):
+                 unit_cosines: Callable[[str, str, Any], "np.ndarray | None"] | None = None):
         self.tokenize = tokenize
-        # (question, chunk id) → cosine of each unit's ingest vector to the question, by unit position
+        # (question, chunk id, index snapshot or None) → cosine of each unit's ingest vector to the question, by unit position
         self.unit_cosines = unit_cosines
         self.settings = settings or ExtractiveSettings()
         self.scorer = scorer  # a fitted linear scorer replaces the hand-weighted score when given
@@ -88,7 +89,7 @@ class ExtractiveAnswerer:
         """Every scored unit of the top chunks, best first (what `select` picks from; the scorer is fit on these)."""
         return self._scored(analysis, hits, given)[0]
 
-    def _scored(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...]):
+    def _scored(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...], reader: Any = None):
         s = self.settings
         several = len(analysis.products) > 1 or len(analysis.countries) > 1
         asks = detect_asks(analysis.normalized)
@@ -111,7 +112,7 @@ class ExtractiveAnswerer:
         earlier = "\n".join(given)
         scored: list[Evidence] = []
         by_place: dict[tuple[str, int], Evidence] = {}
-        cosines = {hit.chunk.chunk_id: self.unit_cosines(analysis.search_text, hit.chunk.chunk_id)
+        cosines = {hit.chunk.chunk_id: self.unit_cosines(analysis.search_text, hit.chunk.chunk_id, reader)
                    for hit in hits} if self.unit_cosines is not None else {}
         head_terms = {hit.chunk.chunk_id: set(self.tokenize(f"{hit.chunk.title} {hit.chunk.section}")) for hit in hits}
         for unit, hit, terms in candidates:
@@ -140,10 +141,12 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda e: -e.score)
         return scored, by_place, asks, several
 
-    def select(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...] = ()) -> list[Evidence]:
-        """The units that answer the question; `given` holds earlier answers of the conversation, preferred not again."""
+    def select(self, analysis: QueryAnalysis, hits: list[ScoredChunk], given: tuple[str, ...] = (),
+               reader: Any = None) -> list[Evidence]:
+        """The units that answer the question; `given` holds earlier answers of the conversation, preferred not again;
+        `reader` is the question's index snapshot (its unit vectors belong to the same generation as `hits`)."""
         s = self.settings
-        scored, by_place, asks, several = self._scored(analysis, hits, given)
+        scored, by_place, asks, several = self._scored(analysis, hits, given, reader)
         if not scored:
             return []
         best = scored[0]

@@ -182,7 +182,7 @@ class AssistantChain:
         assert analysis is not None
         retrieved = [_retrieved(h) for h in work.hits]
         given = tuple(t.text for t in work.conversation if t.role == "assistant")
-        evidence = self.extractive.select(analysis, work.hits, given=given)
+        evidence = self.extractive.select(analysis, work.hits, given=given, reader=work.reader)
         decision = self.policy.decide(analysis, work.hits, evidence, work.reader, work.audience)
         if decision.outcome == "abstain":
             work.answer = self._abstain(analysis, work.audience, retrieved, work.reader)

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -63,11 +63,12 @@ class Services:
             return False
 
 
-def _unit_cosines(live_index: LiveIndex, embedder: Embedder) -> Callable[[str, str], np.ndarray | None]:
+def _unit_cosines(live_index: LiveIndex, embedder: Embedder) -> Callable[[str, str, Any], np.ndarray | None]:
     """Cosines of a chunk's unit vectors to the question vector (the retriever's, cached by QueryCachingEmbedder)."""
 
-    def cosines(question: str, chunk_id: str) -> np.ndarray | None:
-        units = live_index.current().unit_vectors
+    def cosines(question: str, chunk_id: str, reader: Any = None) -> np.ndarray | None:
+        # the question's own snapshot when the chain passes it: unit vectors of the generation its hits came from
+        units = (reader or live_index.current()).unit_vectors
         rows = units.of(chunk_id) if units is not None else None
         if rows is None:
             return None

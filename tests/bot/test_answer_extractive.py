@@ -84,7 +84,7 @@ def test_a_fitted_scorer_ranks_by_its_weights_and_the_unit_vectors():
     scorer = SentenceScorer(only_dense, 0.0, tuple(0.0 for _ in FEATURES), tuple(1.0 for _ in FEATURES))
     chunk = "仙台牛の輸出量は約46トンです。仙台牛の輸出先は台湾が最多です。"
     hits = [ScoredChunk(_chunk("c0", chunk), 0.03)]
-    answerer = ExtractiveAnswerer(tokenize, scorer=scorer, unit_cosines=lambda q, cid: np.array([0.1, 0.9]))
+    answerer = ExtractiveAnswerer(tokenize, scorer=scorer, unit_cosines=lambda q, cid, reader: np.array([0.1, 0.9]))
     best = answerer.select(analyze("仙台牛の輸出は？"), hits)[0]
     assert "台湾" in best.text
 

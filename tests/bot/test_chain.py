@@ -147,3 +147,17 @@ def test_one_question_reads_one_index_snapshot(small_services, question):
                          chain.settings, None, chain.llm)
     pinned.ask(question)
     assert counting.calls == 1
+
+
+def test_unit_cosines_read_the_snapshot_the_question_pinned(small_services):
+    from bot.services import _unit_cosines
+
+    class NoLiveIndex:
+        def current(self):
+            raise AssertionError("the question's snapshot was given: the live index must not be asked again")
+
+    reader = small_services.live_index.current()
+    cosines = _unit_cosines(NoLiveIndex(), small_services.embedder)  # type: ignore[arg-type]
+    chunk_id = next(iter(reader.chunks))
+    values = cosines("カキは香港に輸出できますか？", chunk_id, reader)
+    assert values is not None and len(values) >= 1
