@@ -4,7 +4,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # the quick tier leaves out what needs a browser, a Chroma server or more than a few seconds
-QUICK := not slow and not server and not browser
+QUICK := not slow and not server and not browser and not llm_server
 
 .PHONY: setup run ingest test test-quick test-llm typecheck docs-check eval
 
