@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from bot.sqlite_files import open_sqlite
 from bot.feedback import _SCHEMA as FEEDBACK_SCHEMA
 
 if TYPE_CHECKING:
@@ -140,17 +141,10 @@ class ConsultationLog:
                 raise sqlite3.ProgrammingError(f"the consultation log {self.path} is closed")
             if self._db is not None:
                 return self._db
-            if str(self.path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-            if str(self.path) != ":memory:":
-                db.execute("PRAGMA journal_mode=WAL")
+            db = open_sqlite(self.path, FEEDBACK_SCHEMA, _SCHEMA)
             # WAL + NORMAL: a commit is not fsynced, which keeps logging far below a millisecond per answer;
             # a power cut may lose the last few rows, never corrupt the file
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=5000")
-            db.executescript(FEEDBACK_SCHEMA)
-            db.executescript(_SCHEMA)
             self._db = db
             self._hash_key = self._key(db)
             self.purge()

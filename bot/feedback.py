@@ -1,12 +1,12 @@
 """👍/👎 feedback on answers, from the web widget and the Slack bot, kept in one SQLite file."""
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
+from bot.sqlite_files import open_sqlite
 
 Rating = Literal["up", "down"]
 Channel = Literal["web", "slack"]
@@ -48,16 +48,8 @@ class FeedbackStore:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        with self._lock:
-            # WAL lets a second process (the Slack socket-mode bot) write while the web server does
-            if str(path) != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_SCHEMA)
+        self._db = open_sqlite(path, _SCHEMA)
 
     def record(
         self,
