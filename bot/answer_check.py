@@ -11,7 +11,7 @@ import yaml
 
 from sudachipy import SplitMode
 
-from ingest import find_countries, find_products
+from ingest import find_countries, find_products, split_sentences
 from bot.query import _sudachi  # the per-thread SudachiPy tokenizer the query analysis uses
 
 WORDS_PATH = Path(__file__).parent / "data" / "answer_check_ja.yaml"
@@ -19,7 +19,6 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _TRAILING_MARKERS = re.compile(r"((?:\s*\[\d+\])+)\s*$")
 # a marker written after the sentence's full stop belongs to that sentence: 「…です。[1]」 → 「…です[1]。」
 _MARKER_AFTER_STOP = re.compile(r"([。．！？!?])((?:\s*\[\d+\])+)")
-_SENTENCE_END = re.compile(r"(?<=[。．！？!?])|\n")
 _BULLET = re.compile(r"^\s*(?:[-・●○〇*]|\d+[.)．])\s*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # 「[2] 表題 / 節」: the context's header format copied into the answer
@@ -64,7 +63,7 @@ def _squash(text: str) -> str:
 def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
     """Each sentence (or list item) of the answer with the [n] markers that end it; no markers: []."""
     out = []
-    for part in _SENTENCE_END.split(_MARKER_AFTER_STOP.sub(r"\2\1", text)):
+    for part in split_sentences(_MARKER_AFTER_STOP.sub(r"\2\1", text)):  # the one sentence splitter
         part = _BULLET.sub("", part.strip()).rstrip("。．！？!? ")
         if not part or not _MARKER.sub("", part).strip(" 、,.:：-"):
             continue  # a bare marker or an empty bullet
