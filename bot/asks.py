@@ -38,6 +38,7 @@ class AnswerType:
 class Asks:
     types: tuple[str, ...]  # answer types asked, in the data file's order
     several: bool  # the question asks two (or more) things
+    joined: bool  # …said so by its grammar (AとB、それぞれ; two interrogatives), not only by two type cues
     wants_list: bool  # the question asks for every member of a set
 
     @property
@@ -62,5 +63,5 @@ def types_in(text: str) -> frozenset[str]:
 def detect_asks(question: str) -> Asks:
     types = tuple(t.name for t in answer_types() if t.asked_in(question))
     interrogatives = len(_INTERROGATIVE.findall(question))
-    several = bool(_SEVERAL.search(question)) or len(types) >= 2 or interrogatives >= 2
-    return Asks(types, several, bool(_WANTS_LIST.search(question)))
+    joined = bool(_SEVERAL.search(question)) or interrogatives >= 2
+    return Asks(types, joined or len(types) >= 2, joined, bool(_WANTS_LIST.search(question)))

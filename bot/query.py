@@ -128,6 +128,11 @@ def _sudachi():
     return tokenizer
 
 
+def token_surfaces(text: str) -> list[str]:
+    """The words of a text as Sudachi cuts them (after NFKC)."""
+    return [m.surface() for m in _sudachi().tokenize(unicodedata.normalize("NFKC", text), SplitMode.B)]
+
+
 def content_noun_forms(text: str) -> list[tuple[str, str]]:
     """(normalized form, surface) of the nouns that name what a question is about."""
     nouns = []
@@ -170,21 +175,29 @@ def content_nouns(text: str) -> list[str]:
 _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("rate", re.compile(r"(何%|何パーセント|何割|関税率|税率|補助率|what percent|what share)", re.I),
      re.compile(r"\d[\d,.]*\s*(%|割)|[一二三四五六七八九十]割|分の")),
-    ("amount", re.compile(r"(いくら|何円|金額|費用|値段|価格|料金|運賃|手数料|how much|price|cost|fee)", re.I),
+    ("amount", re.compile(r"(いくら|何[兆億万千]*円|金額|輸出額|売上|売り上げ|費用|値段|価格|料金|運賃|手数料|how much|price|cost|fee)", re.I),
      re.compile(r"\d[\d,.]*\s*(兆|億|万|千)?円")),
-    ("count", re.compile(r"(何件|何社|何人|何軒|何品目|何商品|何か国|何カ国|何事例|何団体|how many)", re.I),
-     re.compile(r"\d[\d,.]*\s*(件|社|人|軒|品目|商品|か国|カ国|国・地域|事例|団体|産地|店)")),
+    ("count", re.compile(r"(何件|何社|何人|何軒|何品目|何商品|何か国|何カ国|何事例|何団体|何店|何か所|何回|いくつ|how many)", re.I),
+     re.compile(r"\d[\d,.]*\s*(件|社|人|名|軒|品目|品|商品|か国|カ国|国・地域|事例|団体|産地|店|つ|か所|カ所|蔵|場|回|種類|以上|余り)")),
     ("date", re.compile(r"(いつ|何年|何月|時期|when\b|what year)", re.I),
      re.compile(r"(\d{4}|令和|平成)\s*(年|年度)|\d{1,2}月")),
+    ("rank", re.compile(r"(何位|何番目|順位|what rank)", re.I), re.compile(r"\d+\s*位|首位|トップ")),
+    ("contact", re.compile(r"(電話番号|連絡先|住所|所在地|メールアドレス|ファックス|fax|phone|address|e-?mail)", re.I),
+     re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|〒\s*\d{3}-?\d{4}|[\w.+-]+@[\w-]+\.\w+")),
 )
 
 
 def asked_type(question: str) -> str | None:
-    """The kind of value asked for: "rate", "amount", "count", "date", or None."""
+    """The kind of value asked for: "rate", "amount", "count", "date", "rank", "contact", or None."""
     for name, asks, _has in _ASKED_TYPES:
         if asks.search(question):
             return name
     return None
+
+
+def carries_type(kind: str, text: str) -> bool:
+    """Whether a text holds a value of the asked kind (「約46トン」 for an amount does not: it is a weight)."""
+    return any(name == kind and bool(has.search(text)) for name, _asks, has in _ASKED_TYPES)
 
 
 def asked_type_missing(question: str, sentences: list[str]) -> str | None:
