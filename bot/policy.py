@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.answer_extractive import Evidence, ExtractiveAnswerer, split_sentences
+from bot.ask_support import TYPE_LABELS as _TYPE_LABELS
+from bot.ask_support import missing as unmet_pins
 from bot.answerability import MODEL_PATH, AnswerabilityModel, AudienceVocabulary, question_features
 from bot.query import QueryAnalysis, asked_type, asked_type_missing
 from bot.retriever import ScoredChunk
@@ -38,7 +40,6 @@ class Decision:
     missing: str | None = None  # what the documents do not hold, for the partial lead (「2024年の件数」)
 
 
-_TYPE_LABELS = {"amount": "金額", "rate": "割合", "count": "件数", "date": "時期"}
 
 
 class AnswerPolicy:
@@ -72,18 +73,20 @@ class AnswerPolicy:
             values.update({name: self.model.mean[i] for i, name in enumerate(self.model.features)
                            if name in ("dense", "dense_gap")})
         probability = self.model.probability(values)
-        f = {**f, "p_answerable": round(probability, 4)}
-        missing = self._missing(analysis, evidence, f)
+        unmet = unmet_pins(analysis, hits, evidence, self.settings.top_chunks)
+        f = {**f, "p_answerable": round(probability, 4), "pins_unmet": float(len(unmet))}
+        missing = self._missing(analysis, evidence, f) or ("の".join(unmet) if unmet else None)
+        on_topic = not searched_dense or f["dense"] >= self.settings.partial_min_dense
+        if unmet and on_topic and probability >= self.model.threshold:
+            # the neighbourhood is there but no unit holds the asked value with what the question pins it to
+            # (the year, product, destination or figure named): give the neighbours and say what is missing
+            return Decision("partial", f, "の".join(unmet))
         if f.get("country_missing"):
             # no picked sentence is about the asked destination: another country's rule is no answer (a rule, not
             # a weight: the counterfactual destinations are outside the vocabulary, so the model never learns it)
             partial = missing is not None and (not searched_dense or f["dense"] >= self.settings.partial_min_dense)
             return Decision("partial" if partial else "abstain", f, missing if partial else None)
         if probability >= self.model.threshold:
-            if f.get("year_value_missing") and missing:
-                # the asked year is there without its figure (an empty table row): give the neighbours, say so
-                # (measured on dev: 2 more unanswerable items partial, 1 more answerable one)
-                return Decision("partial", f, missing)
             return Decision("answer", f)
         if missing and (not searched_dense or f["dense"] >= self.settings.partial_min_dense):
             return Decision("partial", f, missing)

@@ -1,0 +1,175 @@
+"""Whether the documents hold what a question asks, not just its neighbourhood: the asked value type together with
+each thing the question pins it to (a year, a product, a destination, a figure it names) in one answer unit.
+
+A question about 2024 answered from a unit about 2022, or about Brazil from a unit about Hong Kong, is a near miss:
+the chain then answers `partial` and names what is missing (bot/policy.py). Grammar and general names only: the
+names a question can pin come from ingest's vocabulary and bot/data/general_names.yaml, never from the documents.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.asks import detect_asks
+from bot.query import QueryAnalysis, asked_type, carries_type, token_surfaces
+from bot.answer_extractive import Evidence
+from bot.retriever import ScoredChunk
+from ingest import answer_units, find_countries, find_products, load_vocabulary
+
+GENERAL_NAMES_PATH = Path(__file__).parent / "data" / "general_names.yaml"
+# 2024年, 2024年度, FY2024, 令和6年: the years a question pins its figure to
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_MONTH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月")
+_REIWA = re.compile(r"令和\s*(\d{1,2}|元)\s*年")
+# a figure the question itself names (「110億人」「1パック」), not a year: digits with a unit right after them
+_FIGURE = re.compile(r"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|人|件|社|トン|t|kg|パック|個|本|箱|品目|か国|%|割|倍))")
+# names this short are read only as a whole word of the question (パン in ジャパン, もち in もちろん are not food)
+SHORT_NAME = 2
+TYPE_LABELS = {"amount": "金額", "count": "件数", "date": "時期", "rate": "割合", "rank": "順位", "contact": "連絡先"}
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One thing the question pins its ask to, and how a unit shows it."""
+
+    label: str  # as the partial lead names it: 「2024年」「ブラジル」「110億人」
+    kind: str  # "year" | "month" | "product" | "country" | "name" | "figure"
+    value: str  # the year, the canonical name, or the name/figure as written
+
+    def met_by(self, text: str, heading: str) -> bool:
+        if self.kind == "year":
+            return self.value in _years_in(text)
+        if self.kind == "month":
+            return self.value in _MONTH.findall(_squash(text))
+        if self.kind == "figure":
+            return _squash(self.value) in _squash(text)
+        if self.kind == "product":
+            return self.value in find_products(f"{heading}\n{text}")
+        if self.kind == "country":
+            return self.value in find_countries(f"{heading}\n{text}")
+        return self.value.lower() in f"{heading}\n{text}".lower()
+
+
+@dataclass(frozen=True)
+class Asked:
+    pins: tuple[Pin, ...]
+    kind: str | None  # the value type asked (bot.query.asked_type)
+    several: bool  # the question asks two or more things (bot.asks.detect_asks)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s,]", "", unicodedata.normalize("NFKC", text))
+
+
+def _years_in(text: str) -> set[str]:
+    years = set(_YEAR.findall(text))
+    for number in _REIWA.findall(text):
+        years.add(str(2018 + (1 if number == "元" else int(number))))
+    return years
+
+
+@lru_cache(maxsize=1)
+def general_names(path: Path = GENERAL_NAMES_PATH) -> tuple[tuple[str, str], ...]:
+    """(name, "country" | "food") pairs, longest first, leaving out the forms the vocabulary already knows."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    vocabulary = load_vocabulary()
+    known = {unicodedata.normalize("NFKC", f).lower()
+             for table in (vocabulary.products, vocabulary.countries)
+             for canonical, forms in table.items() for f in (canonical, *forms)}
+    names = {unicodedata.normalize("NFKC", str(n)): kind
+             for kind, key in (("country", "countries"), ("food", "foods")) for n in raw.get(key) or []}
+    return tuple(sorted(((n, k) for n, k in names.items() if n.lower() not in known), key=lambda p: -len(p[0])))
+
+
+def _vocabulary_spans(text: str) -> list[tuple[int, int]]:
+    """Where the question uses a product or country form the vocabulary knows (「sweet potato」 holds no 「potato」)."""
+    vocabulary = load_vocabulary()
+    spans = []
+    for table in (vocabulary.products, vocabulary.countries):
+        for canonical, forms in table.items():
+            for form in (canonical, *forms):
+                low = unicodedata.normalize("NFKC", form).lower()
+                if len(low) > 1:
+                    spans += [(m.start(), m.end()) for m in re.finditer(re.escape(low), text)]
+    return spans
+
+
+def _named(question: str) -> list[tuple[str, str]]:
+    """General names the question uses: longest match wins, none inside a vocabulary form, a short name only as a
+    whole word."""
+    text = question.lower()
+    words = {w.lower() for w in token_surfaces(question)}
+    taken = _vocabulary_spans(text)
+    found: list[tuple[str, str]] = []
+    for name, kind in general_names():
+        low = name.lower()
+        pattern = rf"\b{re.escape(low)}\b" if low.isascii() else re.escape(low)
+        for m in re.finditer(pattern, text):
+            if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
+                continue
+            if len(low) <= SHORT_NAME and not low.isascii() and low not in words and f"お{low}" not in words:
+                continue
+            taken.append((m.start(), m.end()))
+            found.append((name, kind))
+            break
+    return found
+
+
+def asked(analysis: QueryAnalysis) -> Asked:
+    """What the question pins its ask to, and the answer type it asks for."""
+    question = analysis.normalized
+    pins: list[Pin] = [Pin(f"{y}年", "year", y) for y in sorted(_years_in(question))]
+    pins += [Pin(f"{m}月", "month", m) for m in dict.fromkeys(_MONTH.findall(question))]
+    pins += [Pin(p, "product", p) for p in analysis.products[:1]]
+    pins += [Pin(c, "country", c) for c in analysis.countries[:1]]
+    for name, kind in _named(question):
+        if kind == "country" or analysis.intent != "regulation":  # a rule speaks of foods by class (すべての食品)
+            pins.append(Pin(name, "name", name))
+    pins += [Pin(f.replace(" ", ""), "figure", f) for f in _FIGURE.findall(_YEAR.sub(" ", question))]
+    return Asked(tuple(pins), asked_type(question), detect_asks(question).joined)
+
+
+def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence],
+            top_chunks: int = 3) -> tuple[str, ...]:
+    """What the top chunks do not hold of the question's ask, as labels for the partial lead; () when they hold it.
+
+    A single ask needs one answer unit (with its lead sentence or header row, and for products and destinations its
+    chunk's title and section) that carries the asked value type and every pin; a question asking several things
+    needs each pin somewhere. The units are those of the top chunks and the picked evidence (which may come from a
+    lower chunk). A unit still to be filled in (●) carries no value."""
+    ask = asked(analysis)
+    if not ask.pins and ask.kind is None:
+        return ()
+    units: list[tuple[str, str, bool]] = []  # (text with its lead, heading, carries the asked type)
+    for hit in hits[:top_chunks]:
+        chunk_units = answer_units(hit.chunk.text)
+        heading = f"{hit.chunk.title}\n{hit.chunk.section}"
+        for unit in chunk_units:
+            text = unit.text if unit.lead is None else f"{chunk_units[unit.lead].text}\n{unit.text}"
+            typed = ask.kind is None or carries_type(ask.kind, unit.text.replace("●", ""))
+            units.append((text, heading, typed))
+    for picked in evidence:
+        chunk = picked.hit.chunk
+        typed = ask.kind is None or carries_type(ask.kind, picked.text.replace("●", ""))
+        units.append((picked.text, f"{chunk.title}\n{chunk.section}", typed))
+    type_label = [TYPE_LABELS[ask.kind]] if ask.kind else []
+    anywhere = [p.label for p in ask.pins if not any(p.met_by(text, heading) for text, heading, _t in units)]
+    if ask.several:
+        return tuple(anywhere)
+    typed = [(text, heading) for text, heading, has_type in units if has_type]
+    if not typed:
+        return tuple(anywhere + type_label)
+    best: list[str] | None = None
+    for text, heading in typed:
+        unmet = [p.label for p in ask.pins if not p.met_by(text, heading)]
+        if not unmet:
+            return ()
+        if best is None or len(unmet) < len(best):
+            best = unmet
+    assert best is not None
+    return tuple(best + type_label)
