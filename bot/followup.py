@@ -10,7 +10,7 @@ import yaml
 
 from bot.models import Turn
 from bot.query import content_noun_forms, normalize_question, topic_nouns
-from ingest import find_countries, find_products
+from ingest import find_countries, find_products, load_vocabulary
 
 ASPECTS_PATH = Path(__file__).parent / "data" / "followup.yaml"
 
@@ -22,7 +22,16 @@ _ANAPHORA = re.compile(
 )
 # Endings that leave the predicate to the earlier turn: 「Xは？」「Xだと？」「Xの場合は？」「…のはいつ？」
 _ELLIPTICAL_END = re.compile(r"(は|では|だと|なら|の場合は?|向けは|はどう(ですか|でしょうか)?|のは[^、。はが]{0,8})[?？]?$")
+# 「日本酒の輸出先は？」: a product, then what is asked about it, ends the question by itself (unlike 「日本酒は？」)
+_OWN_ASK = re.compile(r"の[^のはが、。?？]{1,12}(は|を|って)[?？]?$")
 _YEAR = re.compile(r"(19|20)\d{2}年度?")
+# A year named relative to the one the conversation is about: 「その前の年は？」 after 2023 asks about 2022.
+_RELATIVE_YEAR = re.compile(
+    r"(前の年|前年(?!比|度比|同期)|去年|昨年|the year before|previous year|year earlier)"
+    r"|(?P<next>次の年|翌年|next year|the following year|year after)", re.I)
+# a figure an earlier answer gave, which 「その数字」「それって」 point back to
+_FIGURE = re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|トン|件|社|人|団体|商品|品目|%|店舗|か国)")
+_POINTS_BACK = re.compile(r"(それ|その|この|\bit\b|\bthat\b)", re.I)
 _LATIN = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # A question with at most this much topic of its own (a long compound noun counts two) may lean on the conversation.
@@ -65,8 +74,12 @@ def has_elliptical_form(question: str) -> bool:
 
 
 def stands_alone(question: str) -> bool:
-    """False only for a question with no topic of its own and an elliptical form (「金額は？」「じゃあ香港は？」)."""
-    return not (has_elliptical_form(question) and own_topic(question) <= _MAX_OWN_TOPIC)
+    """False only for a question with no topic of its own and an elliptical form (「金額は？」「じゃあ香港は？」); a
+    question that names a product and what it asks about it (「日本酒の輸出先は？」) without pointing back stands alone."""
+    q = normalize_question(question)
+    if find_products(q) and _OWN_ASK.search(q) and not _ANAPHORA.search(q):
+        return True
+    return not (has_elliptical_form(q) and own_topic(q) <= _MAX_OWN_TOPIC)
 
 
 def is_elliptical(question: str) -> bool:
@@ -94,10 +107,19 @@ def previous_context(conversation: list[Turn]) -> tuple[str | None, dict[str, st
     return None, {}
 
 
-def _swap(text: str, old: str | None, new: str) -> str:
-    if old and old in text:
-        return text.replace(old, new)
-    return f"{text}（{new}）"
+def _swap(text: str, old: str | None, new: str, kind: str, asked: str) -> str:
+    """The earlier question with its product or destination replaced by the new one, in whatever form the earlier
+    question wrote it (「South Korea」 for 韓国) and the form the new question uses (「Hong Kong」)."""
+    vocabulary = load_vocabulary()
+    table = vocabulary.products if kind == "product" else vocabulary.countries
+    lowered, asked_lowered = text.lower(), asked.lower()
+    said = next((f for f in sorted(table.get(new, ()), key=len, reverse=True) if f.lower() in asked_lowered), new)
+    if old:
+        for form in sorted({old, *table.get(old, ())}, key=len, reverse=True):
+            start = lowered.find(form.lower())
+            if start >= 0:
+                return text[:start] + said + text[start + len(form):]
+    return f"{text}（{said}）"
 
 
 def _previous_topic(previous: str) -> str:
@@ -121,12 +143,25 @@ def resolve_followup(question: str, conversation: list[Turn]) -> tuple[str, dict
     if new_product or new_country:
         rewritten = previous
         if new_country:
-            rewritten = _swap(rewritten, slots.get("country"), new_country)
+            rewritten = _swap(rewritten, slots.get("country"), new_country, "country", normalized)
         if new_product:
-            rewritten = _swap(rewritten, slots.get("product"), new_product)
+            rewritten = _swap(rewritten, slots.get("product"), new_product, "product", normalized)
         return rewritten, carried
-    new_year, old_year = _YEAR.search(normalized), _YEAR.search(previous)
-    if new_year and old_year and own_topic(normalized) == 0:
+    answer_text = next((normalize_question(t.text) for t in reversed(conversation) if t.role == "assistant"), "")
+    new_year, old_year = _YEAR.search(normalized), _YEAR.search(previous) or _YEAR.search(answer_text)
+    relative = _RELATIVE_YEAR.search(normalized)
+    if relative and old_year and not new_year:
+        # 「その前の年は？」: the year the conversation is about, one back (or on)
+        shifted = int(old_year.group(0)[:4]) + (1 if relative.group("next") else -1)
+        year = f"{shifted}{old_year.group(0)[4:]}"
+        if old_year.group(0) in previous:
+            return previous.replace(old_year.group(0), year), carried
+        return f"{year}の{previous}", carried
+    if new_year and old_year and old_year.group(0) in previous and own_topic(normalized) == 0:
         # 「じゃあ2022年は？」 after a question about 2023: the same question for the other year
         return previous.replace(old_year.group(0), new_year.group(0)), carried
-    return f"{normalized}（{_previous_topic(previous)}）", carried
+    topic = _previous_topic(previous)
+    if _POINTS_BACK.search(normalized):
+        # 「それっていつまでの数字？」: what was pointed at is the figure the last answer gave
+        topic = " ".join([topic, *dict.fromkeys(m.group(0) for m in _FIGURE.finditer(answer_text))][:3])
+    return f"{normalized}（{topic}）", carried

@@ -69,3 +69,32 @@ def test_a_topic_less_follow_up_carries_the_earlier_topic():
     conversation = [Turn(role="user", text="海外販路開拓相談って2022年は何件？"), Turn(role="assistant", text="294件です。")]
     question, _slots = resolve_followup("前の計画の目標は？", conversation)
     assert question.startswith("前の計画の目標は?") and "販路" in question and "相談" in question
+
+
+def test_a_product_and_what_is_asked_about_it_stand_alone_unless_they_point_back():
+    # 「日本酒の輸出先は？」 after a sweet-potato question is a new question, not the old one with sake swapped in
+    assert stands_alone("日本酒の輸出先は？")
+    question, slots = resolve_followup("日本酒の輸出先は？", _STRAWBERRY)
+    assert question == "日本酒の輸出先は?" and slots == {}
+    for pointing_back in ("じゃあ日本酒の輸出先は？", "その日本酒の輸出先は？", "日本酒は？"):
+        assert not stands_alone(pointing_back), pointing_back
+
+
+def test_a_swap_replaces_the_destination_in_the_words_the_earlier_question_used():
+    conversation = [
+        Turn(role="user", text="Can Miyagi seafood be exported to South Korea?"),
+        Turn(role="assistant", text="No.", slots={"question": "Can Miyagi seafood be exported to South Korea?",
+                                                  "product": "水産物", "country": "韓国"}),
+    ]
+    question, slots = resolve_followup("What about Hong Kong?", conversation)
+    assert question == "Can Miyagi seafood be exported to Hong Kong?"
+    assert slots == {"product": "水産物", "country": "香港"}
+
+
+def test_a_year_named_relative_to_the_conversation_is_resolved():
+    conversation = [Turn(role="user", text="輸出商品の数は？"), Turn(role="assistant", text="2023年は296商品でした。")]
+    assert resolve_followup("その前の年は？", conversation)[0] == "2022年の輸出商品の数は?"
+    assert resolve_followup("じゃあ翌年は？", conversation)[0] == "2024年の輸出商品の数は?"
+    asked_for_2023 = [Turn(role="user", text="2023年の輸出商品の数は？"), Turn(role="assistant", text="296商品です。")]
+    assert resolve_followup("前の年は？", asked_for_2023)[0] == "2022年の輸出商品の数は?"
+    assert "2022年" not in resolve_followup("前年比は？", asked_for_2023)[0]  # a rate, not the year before
