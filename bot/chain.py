@@ -149,16 +149,17 @@ class AssistantChain:
             work.answer = self._clarify(analysis, work)
         return work
 
-    def _clarify(self, analysis: QueryAnalysis, work: _Work) -> Answer | None:
+    def _clarify(self, analysis: QueryAnalysis, work: _Work) -> Answer:
         """Ask which destination, offering those the rule notes cover for the product; for a product no rule note
         covers, say so, name the destinations the documents mention for it and point to the authorities."""
         product = analysis.product or analysis.product_phrase or ""
         ruled = self.policy.has_rules_note(analysis.product, work.audience, work.reader)
         if ruled:
             options = self.policy.countries_covered(analysis.product or product, work.audience, work.reader)
-            if len(options) < 2:
-                return None  # one destination only: the answer itself says where it applies
-            text = f"{texts.CLARIFY_COUNTRY}\n{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(options)}"
+            if len(options) < 2:  # rule notes written for one destination or none: offer where the documents go too
+                mentioned = self.policy.countries_mentioned(analysis.product, work.audience, work.reader)
+                options = list(dict.fromkeys([*options, *mentioned]))[:8]
+            text = texts.CLARIFY_COUNTRY + (f"\n{texts.CLARIFY_OPTIONS_LEAD}{'、'.join(options)}" if options else "")
         else:
             options = self.policy.countries_mentioned(analysis.product, work.audience, work.reader)
             text = texts.no_rules_note(product, options)

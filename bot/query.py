@@ -35,7 +35,8 @@ _STATUS_WORDS = (
 _WHICH_PLACE = ("どこ", "どの国", "どちら", "国・地域って", "一通り", "一般", "いつ", "何月", "時期", "頃", "ごろ",
                 "which countr", "where", "when")
 # "What rules apply / what is needed" and "I want to export / sell abroad": grammar of a can-I-export question.
-_ASKS_RULES = re.compile(r"(規制|ルール|決まり|何が必要|何がいる|何の手続|手続きは|手続きって|要件|rules?\b|requirement|regulation)",
+_ASKS_RULES = re.compile(r"(規制|ルール|決まり|何が必要|何がいる|必要なこと|何を(準備|用意|すれば)|何の手続|手続きは|手続きって|要件|"
+                         r"rules?\b|requirement|regulation|what (do|does|would) (i|we) need|need to (do|know|prepare|sort))",
                          re.I)
 _EXPORT_INTENT = re.compile(r"(輸出|海外に|海外で|海外へ|出したい|売りたい|\bexport(ing)?\b)", re.I)
 # The thing to be exported, when the vocabulary does not know it: the noun phrase before を/って/は + export words.

@@ -70,3 +70,12 @@ def test_a_policy_without_a_fitted_model_answers_rather_than_guessing_a_threshol
     chain = small_services.chain
     settings = replace(chain.settings.abstention, model_path=tmp_path / "absent.json")
     assert AnswerPolicy(chain.live_index, chain.extractive, settings).model is None
+
+
+@pytest.mark.parametrize("question", ["いちごを輸出したいけど、何が必要？",
+                                      "What do I need to sort out before exporting strawberries?"])
+def test_a_product_with_rule_notes_for_one_destination_still_asks_which(small_services, question):
+    # the strawberry rule note is written for Taiwan only: the question back offers it, and does not answer for Taiwan
+    answer = small_services.chain.ask(question)
+    assert answer.mode == "clarify" and answer.clarify == texts.CLARIFY_COUNTRY
+    assert "台湾" in answer.clarify_options
