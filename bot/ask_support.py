@@ -30,7 +30,8 @@ _REIWA = re.compile(r"令和\s*(\d{1,2}|元)\s*年")
 _FIGURE = re.compile(r"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|人|件|社|トン|t|kg|パック|個|本|箱|品目|か国|%|割|倍))")
 # names this short are read only as a whole word of the question (パン in ジャパン, もち in もちろん are not food)
 SHORT_NAME = 2
-TYPE_LABELS = {"amount": "金額", "count": "件数", "date": "時期", "rate": "割合", "rank": "順位", "contact": "連絡先"}
+TYPE_LABELS = {"amount": "金額", "count": "件数", "date": "時期", "rate": "割合", "rank": "順位", "person": "お名前",
+               "organisation": "企業名", "contact": "連絡先"}
 
 
 @dataclass(frozen=True)

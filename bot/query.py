@@ -174,7 +174,7 @@ def content_nouns(text: str) -> list[str]:
 
 # What kind of value a question asks for, and what a sentence answering it must contain (grammar, not topics).
 _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
-    ("rate", re.compile(r"(何%|何パーセント|何割|関税率|税率|補助率|what percent|what share)", re.I),
+    ("rate", re.compile(r"(何%|何パーセント|何割|割合|シェア|比率|関税率|税率|補助率|what percent|what share)", re.I),
      re.compile(r"\d[\d,.]*\s*(%|割)|[一二三四五六七八九十]割|分の")),
     ("amount", re.compile(r"(いくら|何[兆億万千]*円|金額|輸出額|売上|売り上げ|費用|値段|価格|料金|運賃|手数料|how much|price|cost|fee)", re.I),
      re.compile(r"\d[\d,.]*\s*(兆|億|万|千)?円")),
@@ -183,13 +183,17 @@ _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("date", re.compile(r"(いつ|何年|何月|時期|when\b|what year)", re.I),
      re.compile(r"(\d{4}|令和|平成)\s*(年|年度)|\d{1,2}月")),
     ("rank", re.compile(r"(何位|何番目|順位|what rank)", re.I), re.compile(r"\d+\s*位|首位|トップ")),
+    ("person", re.compile(r"(担当者の(名前|氏名)|担当者名|氏名|社長|代表者|責任者|who is the (head|president|ceo|person))", re.I),
+     re.compile(r"\S(氏|さん|様)(?![\w])|代表取締役\s*\S")),
+    ("organisation", re.compile(r"(企業の名前|会社の名前|会社名|企業名|社名|which compan)", re.I),
+     re.compile(r"\(株\)|株式会社|有限会社|合同会社|協同組合|\bJA\S|\bInc\b|\bLtd\b")),
     ("contact", re.compile(r"(電話番号|連絡先|住所|所在地|メールアドレス|ファックス|fax|phone|address|e-?mail)", re.I),
      re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|〒\s*\d{3}-?\d{4}|[\w.+-]+@[\w-]+\.\w+")),
 )
 
 
 def asked_type(question: str) -> str | None:
-    """The kind of value asked for: "rate", "amount", "count", "date", "rank", "contact", or None."""
+    """The kind of value asked for: "rate", "amount", "count", "date", "rank", "person", "organisation", "contact", or None."""
     for name, asks, _has in _ASKED_TYPES:
         if asks.search(question):
             return name

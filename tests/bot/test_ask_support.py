@@ -63,3 +63,21 @@ def test_the_chain_answers_a_near_miss_partially_and_says_what_is_missing(small_
     # never Hong Kong's ban as if it were Brazil's: the related rule, under a lead that names the missing country
     assert answer.outcome == "partial" and answer.features["pins_unmet"] == 1
     assert answer.text.startswith(texts.partial_lead("ブラジル")) and "香港" in answer.text
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("国際ビジネス推進コーディネーターの担当者の名前を教えて", "person"),
+    ("その会社の社長って誰？", "person"),
+    ("記事に出てくる企業の名前は？", "organisation"),
+    ("宮城県の輸出総額のうち、米はどのくらいの割合？", "rate"),
+    ("ホタテの収穫量は全国何位？", "rank"),
+    ("協議会の住所はどこ？", "contact"),
+])
+def test_the_value_a_question_asks_for(question, kind):
+    assert asked(analyze(question)).kind == kind
+
+
+def test_a_person_or_company_asked_for_must_be_named_in_the_units(small_services):
+    sake = _hits(small_services, "sake-case")
+    assert missing(analyze("アメリカで取扱店を増やした酒蔵の社長の名前は？"), sake, []) == ("お名前",)
+    assert missing(analyze("アメリカで取扱店を増やした酒蔵の会社名は？"), sake, []) == ("企業名",)
