@@ -29,6 +29,8 @@ _YEAR = re.compile(r"(19|20)\d{2}年度?")
 _RELATIVE_YEAR = re.compile(
     r"(前の年|前年(?!比|度比|同期)|去年|昨年|the year before|previous year|year earlier)"
     r"|(?P<next>次の年|翌年|next year|the following year|year after)", re.I)
+# 「前の年と比べると？」「前の年より増えてる？」 compare with the year before: the same year's change, not another year
+_COMPARES = re.compile(r"(比べ|比較|より|増え|減っ|伸び|compared|than)", re.I)
 # a figure an earlier answer gave, which 「その数字」「それって」 point back to
 _FIGURE = re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|トン|件|社|人|団体|商品|品目|%|店舗|か国)")
 _POINTS_BACK = re.compile(r"(それ|その|この|\bit\b|\bthat\b)", re.I)
@@ -150,7 +152,7 @@ def resolve_followup(question: str, conversation: list[Turn]) -> tuple[str, dict
     answer_text = next((normalize_question(t.text) for t in reversed(conversation) if t.role == "assistant"), "")
     new_year, old_year = _YEAR.search(normalized), _YEAR.search(previous) or _YEAR.search(answer_text)
     relative = _RELATIVE_YEAR.search(normalized)
-    if relative and old_year and not new_year:
+    if relative and old_year and not new_year and not _COMPARES.search(normalized):
         # 「その前の年は？」: the year the conversation is about, one back (or on)
         shifted = int(old_year.group(0)[:4]) + (1 if relative.group("next") else -1)
         year = f"{shifted}{old_year.group(0)[4:]}"

@@ -97,4 +97,5 @@ def test_a_year_named_relative_to_the_conversation_is_resolved():
     assert resolve_followup("じゃあ翌年は？", conversation)[0] == "2024年の輸出商品の数は?"
     asked_for_2023 = [Turn(role="user", text="2023年の輸出商品の数は？"), Turn(role="assistant", text="296商品です。")]
     assert resolve_followup("前の年は？", asked_for_2023)[0] == "2022年の輸出商品の数は?"
-    assert "2022年" not in resolve_followup("前年比は？", asked_for_2023)[0]  # a rate, not the year before
+    for comparing in ("前年比は？", "前の年と比べると？", "前の年より増えてる？"):  # the change, not the year before
+        assert "2022年" not in resolve_followup(comparing, asked_for_2023)[0], comparing
