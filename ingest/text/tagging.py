@@ -21,6 +21,9 @@ _COMPOUNDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "南米": ((), ()),
     "中南米": ((), ()),
     "米ドル": ((), ()),
+    # agricultural, forestry and fishery products as a whole: not seafood in particular
+    "農林水産物": ((), ()),
+    "農林水産品": ((), ()),
 }
 
 

@@ -33,6 +33,11 @@ def test_compound_words_that_contain_rice_are_not_rice():
     assert find_products("中南米への展開") == ()
 
 
+def test_all_farm_forest_and_fishery_products_are_not_seafood():
+    assert find_products("2022年の全国の農林水産物・食品の輸出額") == ()
+    assert find_products("農林水産物と水産物の輸出額") == ("水産物",)
+
+
 def test_tai_does_not_match_inside_other_katakana_words():
     assert find_countries("出荷のタイミングとタイプを決める") == ()
     assert find_countries("タイの小売店") == ("タイ",)
