@@ -24,7 +24,7 @@ from ingest.config import IndexConfig
 from ingest.embed.embedders import ChromaEmbeddingAdapter, Embedder
 from ingest.index.generations import generation_dirs, generation_name, generation_number, read_current
 from ingest.index.manifest import MANIFEST_FILE, IndexOpenError
-from ingest.index.store import CHROMA_DIR, COLLECTION, ChromaStore
+from ingest.index.store import CHROMA_DIR, COLLECTION, HNSW_CONFIGURATION, ChromaStore
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class ServerChromaStore(ChromaStore):
             self.collection = client.create_collection(
                 name,
                 embedding_function=adapter,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration=HNSW_CONFIGURATION,
                 metadata={"embedder": embedder.name, "dim": embedder.dim},
             )
         else:
