@@ -10,6 +10,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+from bot.ask_support import asked
 from bot.asks import LIST_LEAD, Asks, detect_asks, types_in
 from bot.query import QueryAnalysis
 from bot.sentence_scorer import SentenceScorer
@@ -101,13 +102,14 @@ class ExtractiveAnswerer:
                 candidates.append((unit, hit, set(self.tokenize(unit.text))))
         if not candidates:
             return [], {}, detect_asks(analysis.normalized), False
-        query_terms = set(self.tokenize(analysis.search_text))
+        # sorted: a float sum over a set depends on the hash seed, and near-ties then flip from run to run
+        query_terms = sorted(set(self.tokenize(analysis.search_text)))
         if not query_terms:
             return [], {}, detect_asks(analysis.normalized), False
         n = len(candidates)
         df = {t: sum(1 for c in candidates if t in c[2]) for t in query_terms}
         weight = {t: math.log(1 + n / (1 + df[t])) for t in query_terms}
-        total = sum(weight.values()) or 1.0
+        total = sum(weight[t] for t in query_terms) or 1.0
         wants_number = bool(_QUANTITY.search(analysis.normalized))
         earlier = "\n".join(given)
         scored: list[Evidence] = []
@@ -116,7 +118,7 @@ class ExtractiveAnswerer:
                    for hit in hits} if self.unit_cosines is not None else {}
         head_terms = {hit.chunk.chunk_id: set(self.tokenize(f"{hit.chunk.title} {hit.chunk.section}")) for hit in hits}
         for unit, hit, terms in candidates:
-            overlap = sum(weight[t] for t in query_terms & terms) / total
+            overlap = sum(weight[t] for t in query_terms if t in terms) / total
             chunk_rank = hits.index(hit)
             score = overlap / (1 + 0.25 * chunk_rank)
             product = bool(analysis.product and analysis.product in find_products(unit.text))
@@ -126,7 +128,7 @@ class ExtractiveAnswerer:
             type_hits = sum(1 for t in asks.types if t in found)
             repeated = bool(earlier and _clean(unit.text) in earlier)
             score += s.slot_bonus * (product + country) + s.number_bonus * number + s.type_bonus * type_hits
-            heading = sum(weight[t] for t in query_terms & head_terms[hit.chunk.chunk_id]) / total
+            heading = sum(weight[t] for t in query_terms if t in head_terms[hit.chunk.chunk_id]) / total
             features = (overlap, 1 / (1 + chunk_rank), float(product), float(country), float(number), float(type_hits),
                         1 / (1 + unit.position), heading, float(repeated), len(unit.text) / 100,
                         _cosine(cosines.get(hit.chunk.chunk_id), unit.position))
@@ -163,7 +165,7 @@ class ExtractiveAnswerer:
             picked.append(ev)
             used += len(ev.text)
         if several:
-            picked = self._cover_each(analysis, scored, picked, limit_chars)
+            picked = self._cover_each(analysis, asks, scored, picked, limit_chars)
         picked = self._cover_types(asks, scored, picked, limit_chars)
         return self._with_context(picked, by_place, limit_chars, asks.wants_list)
 
@@ -208,14 +210,25 @@ class ExtractiveAnswerer:
         return out
 
     @staticmethod
-    def _cover_each(analysis: QueryAnalysis, scored: list[Evidence], picked: list[Evidence],
+    def _cover_each(analysis: QueryAnalysis, asks: Asks, scored: list[Evidence], picked: list[Evidence],
                     limit_chars: int) -> list[Evidence]:
-        """「いちごと日本酒、それぞれ…」: make sure every named product (or country) has its best sentence."""
+        """「いちごと日本酒、2025年の目標はそれぞれ…」: every named product (or country) gets a sentence, the one that
+        also holds the rest of the ask (the year, the value type asked) when there is one."""
+        others = [p for p in asked(analysis).pins if p.kind not in ("product", "country")]
+
+        def fit(e: Evidence) -> tuple[int, int]:
+            heading = f"{e.hit.chunk.title}\n{e.hit.chunk.section}"
+            return sum(p.met_by(e.text, heading) for p in others), len(set(asks.types) & e.types)
+
+        full = (len(others), len(asks.types))
         used = sum(len(p.text) for p in picked)
         for name, finder in [(p, find_products) for p in analysis.products] + [(c, find_countries) for c in analysis.countries]:
-            if any(name in finder(p.text) for p in picked):
-                continue
-            best = next((e for e in scored if name in finder(e.text) and e not in picked and e.score > 0), None)
+            about = [p for p in picked if name in finder(p.text)]
+            if about and max(fit(p) for p in about) >= min(full, max(
+                    (fit(e) for e in scored if name in finder(e.text)), default=full)):
+                continue  # a picked sentence about it already holds as much of the ask as any sentence does
+            candidates = [e for e in scored if name in finder(e.text) and e not in picked and e.score > 0]
+            best = max(candidates, key=lambda e: (fit(e), e.score)) if candidates else None
             if best is not None and used + len(best.text) <= limit_chars + 150:
                 picked.append(best)
                 used += len(best.text)

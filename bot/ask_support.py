@@ -12,14 +12,17 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from bot.asks import detect_asks
 from bot.query import QueryAnalysis, asked_type, carries_type, token_surfaces
-from bot.answer_extractive import Evidence
 from bot.retriever import ScoredChunk
 from ingest import answer_units, find_countries, find_products, load_vocabulary
+
+if TYPE_CHECKING:  # the answerer uses the pins too: no import cycle at run time
+    from bot.answer_extractive import Evidence
 
 GENERAL_NAMES_PATH = Path(__file__).parent / "data" / "general_names.yaml"
 # 2024年, 2024年度, FY2024, 令和6年: the years a question pins its figure to
@@ -135,7 +138,7 @@ def asked(analysis: QueryAnalysis) -> Asked:
     return Asked(tuple(pins), asked_type(question), detect_asks(question).joined)
 
 
-def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: list[Evidence],
+def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Evidence]",
             top_chunks: int = 3) -> tuple[str, ...]:
     """What the top chunks do not hold of the question's ask, as labels for the partial lead; () when they hold it.
 
