@@ -155,12 +155,12 @@ def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Ev
         heading = f"{hit.chunk.title}\n{hit.chunk.section}"
         for unit in chunk_units:
             text = unit.text if unit.lead is None else f"{chunk_units[unit.lead].text}\n{unit.text}"
-            typed = ask.kind is None or carries_type(ask.kind, unit.text.replace("●", ""))
-            units.append((text, heading, typed))
+            holds = ask.kind is None or carries_type(ask.kind, unit.text.replace("●", ""))
+            units.append((text, heading, holds))
     for picked in evidence:
         chunk = picked.hit.chunk
-        typed = ask.kind is None or carries_type(ask.kind, picked.text.replace("●", ""))
-        units.append((picked.text, f"{chunk.title}\n{chunk.section}", typed))
+        holds = ask.kind is None or carries_type(ask.kind, picked.text.replace("●", ""))
+        units.append((picked.text, f"{chunk.title}\n{chunk.section}", holds))
     type_label = [TYPE_LABELS[ask.kind]] if ask.kind else []
     anywhere = [p.label for p in ask.pins if not any(p.met_by(text, heading) for text, heading, _t in units)]
     if ask.several:
