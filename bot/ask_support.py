@@ -19,7 +19,7 @@ import yaml
 from bot.asks import detect_asks
 from bot.query import QueryAnalysis, asked_type, carries_type, token_surfaces
 from bot.retriever import ScoredChunk
-from ingest import answer_units, find_countries, find_products, load_vocabulary
+from ingest import answer_units, find_countries, find_products, load_vocabulary, unit_text
 
 if TYPE_CHECKING:  # the answerer uses the pins too: no import cycle at run time
     from bot.answer_extractive import Evidence
@@ -103,27 +103,36 @@ def _vocabulary_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=1)
+def _names_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
+    """One pattern for every general name, longest first (so the longest wins at a position), and each name's kind."""
+    names = general_names()
+    parts = [rf"\b{re.escape(n.lower())}\b" if n.isascii() else re.escape(n.lower()) for n, _kind in names]
+    return re.compile("|".join(parts)), {n.lower(): (n, kind) for n, kind in names}
+
+
 def _named(question: str) -> list[tuple[str, str]]:
     """General names the question uses: longest match wins, none inside a vocabulary form, a short name only as a
     whole word."""
     text = question.lower()
-    words = {w.lower() for w in token_surfaces(question)}
+    pattern, named = _names_pattern()
     taken = _vocabulary_spans(text)
+    words: set[str] | None = None  # Sudachi's words, read only when a short name turns up
     found: list[tuple[str, str]] = []
-    for name, kind in general_names():
-        low = name.lower()
-        pattern = rf"\b{re.escape(low)}\b" if low.isascii() else re.escape(low)
-        for m in re.finditer(pattern, text):
-            if any(a <= m.start() < b or a < m.end() <= b for a, b in taken):
+    for m in pattern.finditer(text):
+        low = m.group(0)
+        if any(a <= m.start() < b or a < m.end() <= b for a, b in taken) or named[low] in found:
+            continue
+        if len(low) <= SHORT_NAME and not low.isascii():
+            words = words if words is not None else {w.lower() for w in token_surfaces(question)}
+            if low not in words and f"お{low}" not in words:
                 continue
-            if len(low) <= SHORT_NAME and not low.isascii() and low not in words and f"お{low}" not in words:
-                continue
-            taken.append((m.start(), m.end()))
-            found.append((name, kind))
-            break
+        taken.append((m.start(), m.end()))
+        found.append(named[low])
     return found
 
 
+@lru_cache(maxsize=512)  # the policy and the answerer both read it for the same question
 def asked(analysis: QueryAnalysis) -> Asked:
     """What the question pins its ask to, and the answer type it asks for."""
     question = analysis.normalized
@@ -154,7 +163,7 @@ def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Ev
         chunk_units = answer_units(hit.chunk.text)
         heading = f"{hit.chunk.title}\n{hit.chunk.section}"
         for unit in chunk_units:
-            text = unit.text if unit.lead is None else f"{chunk_units[unit.lead].text}\n{unit.text}"
+            text = unit_text(unit, chunk_units)
             holds = ask.kind is None or carries_type(ask.kind, unit.text.replace("●", ""))
             units.append((text, heading, holds))
     for picked in evidence:
