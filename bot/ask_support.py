@@ -7,6 +7,7 @@ names a question can pin come from ingest's vocabulary and bot/data/general_name
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from bot.asks import detect_asks
-from bot.query import QueryAnalysis, asked_type, carries_type, token_surfaces
+from bot.query import QueryAnalysis, asked_type, carries_type, content_noun_forms, token_surfaces
 from bot.retriever import ScoredChunk
 from ingest import answer_units, find_countries, find_products, load_vocabulary, unit_text
 
@@ -33,6 +34,8 @@ _REIWA = re.compile(r"令和\s*(\d{1,2}|元)\s*年")
 _FIGURE = re.compile(r"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|人|件|社|トン|t|kg|パック|個|本|箱|品目|か国|%|割|倍))")
 # names this short are read only as a whole word of the question (パン in ジャパン, もち in もちろん are not food)
 SHORT_NAME = 2
+# the pins a neighbouring unit can hold for another topic (a year, a month, a figure); names are checked as they are
+_NUMERIC_PINS = ("year", "month", "figure")
 TYPE_LABELS = {"amount": "金額", "count": "件数", "date": "時期", "rate": "割合", "rank": "順位", "person": "お名前",
                "organisation": "企業名", "contact": "連絡先"}
 
@@ -177,12 +180,40 @@ def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Ev
     typed = [(text, heading) for text, heading, has_type in units if has_type]
     if not typed:
         return tuple(anywhere + type_label)
+    numeric = [p for p in ask.pins if p.kind in _NUMERIC_PINS]
+    # the answerer's first pick holds the asked year or figure: its judgement of what the question is about stands
+    first_holds = bool(evidence) and all(p.met_by(evidence[0].text, "") for p in numeric)
+    on_topic = None if not numeric or first_holds else _TopicCover(analysis.normalized, ask, units)
     best: list[str] | None = None
     for text, heading in typed:
         unmet = [p.label for p in ask.pins if not p.met_by(text, heading)]
         if not unmet:
-            return ()
+            if on_topic is None or on_topic.is_best(text, heading):
+                return ()
+            continue  # 2024 in a unit about something else than what the question asks of 2024
         if best is None or len(unmet) < len(best):
             best = unmet
-    assert best is not None
+    if best is None:
+        return tuple([p.label for p in numeric] + type_label)
     return tuple(best + type_label)
+
+
+class _TopicCover:
+    """How much of what a question asks about (its content nouns beside the pins, weighted by how few of the candidate
+    units use them) a unit holds. A unit with the asked year but less of the topic than the best unit is a neighbour:
+    「バリューチェーン構築の2024年の実績」 is not answered by a 2024 figure about something else."""
+
+    def __init__(self, question: str, ask: Asked, units: list[tuple[str, str, bool]]):
+        named = {p.value.lower() for p in ask.pins} | {p.label.lower() for p in ask.pins}
+        self.terms = [(form, surface) for form, surface in content_noun_forms(question)
+                      if surface not in named and form not in named]
+        texts = [f"{heading}\n{text}".lower() for text, heading, _typed in units]
+        self.weight = {surface: math.log(1 + len(texts) / (1 + sum(1 for t in texts if surface in t or form in t)))
+                       for form, surface in self.terms}
+        self.best = max((self._cover(t) for t in texts), default=0.0)
+
+    def _cover(self, lowered: str) -> float:
+        return sum(self.weight[surface] for form, surface in self.terms if surface in lowered or form in lowered)
+
+    def is_best(self, text: str, heading: str) -> bool:
+        return self._cover(f"{heading}\n{text}".lower()) >= self.best - 1e-9

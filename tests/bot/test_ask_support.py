@@ -4,9 +4,11 @@ from __future__ import annotations
 import pytest
 
 from bot import texts
+from bot.answer_extractive import Evidence
 from bot.ask_support import asked, missing
 from bot.query import analyze
 from bot.retriever import ScoredChunk
+from ingest import answer_units
 
 
 def _labels(question: str) -> list[str]:
@@ -56,6 +58,19 @@ def test_one_ask_needs_one_unit_that_holds_it_all_and_two_asks_need_each_somewhe
     assert missing(analyze("2023年に香港で酒蔵の取扱店は何店増えた？"), hits, []) != ()
     # asked as two things (それぞれ), each pin only has to be somewhere
     assert missing(analyze("香港の規制が始まった年と、アメリカの酒蔵の事例、それぞれ教えて"), hits, []) == ()
+
+
+def test_the_asked_year_in_a_unit_about_something_else_is_a_near_miss(small_services):
+    hits = _hits(small_services, "oyster-hongkong", "sake-case")
+    # 2023 is only in the oyster unit; what the question asks about (the brewery's shops) is in the sake unit
+    question = analyze("西海岸の取扱店は2023年にどうなった？")
+    assert missing(question, hits, [])[:1] == ("2023年",)
+    # the answerer's own first pick holding the year is trusted: it judged what the question is about
+    oyster = next(h for h in hits if h.chunk.doc_id == "oyster-hongkong")
+    first = Evidence(text=answer_units(oyster.chunk.text)[0].text, hit=oyster, position=0, score=1.0)
+    assert "2023" in first.text and missing(question, hits, [first]) == ()
+    # without a year or figure pinned there is nothing to be a neighbour of
+    assert missing(analyze("西海岸の取扱店はどうなった？"), hits, []) == ()
 
 
 def test_the_chain_answers_a_near_miss_partially_and_says_what_is_missing(small_services):
