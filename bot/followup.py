@@ -95,18 +95,20 @@ def previous_context(conversation: list[Turn]) -> tuple[str | None, dict[str, st
         if turn.role == "assistant" and turn.slots.get("question"):
             return turn.slots["question"], dict(turn.slots)
     answer_text = next((normalize_question(t.text) for t in reversed(conversation) if t.role == "assistant"), "")
-    for turn in reversed(conversation):
-        if turn.role == "user":
-            text = normalize_question(turn.text)
-            # slots the user named first; else what the assistant's last answer was about (「その国」)
-            products = find_products(text) or find_products(answer_text)
-            countries = find_countries(text) or find_countries(answer_text)
-            return text, {
-                "question": text,
-                "product": products[0] if products else None,
-                "country": countries[0] if countries else None,
-            }
-    return None, {}
+    last = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), None)
+    if last is None:
+        return None, {}
+    # a conversation without the assistant's slots (a Slack thread answered by hand, an export): the last user turn
+    # is read as it was meant, resolved against the turns before it when it could not stand alone either
+    text, carried = resolve_followup(conversation[last].text, conversation[:last])
+    # slots the user named first; else what the assistant's last answer was about (「その国」)
+    products = find_products(text) or find_products(answer_text)
+    countries = find_countries(text) or find_countries(answer_text)
+    return text, {
+        "question": text,
+        "product": carried.get("product") or (products[0] if products else None),
+        "country": carried.get("country") or (countries[0] if countries else None),
+    }
 
 
 def _swap(text: str, old: str | None, new: str, kind: str, asked: str) -> str:

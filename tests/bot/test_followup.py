@@ -19,6 +19,20 @@ def test_followup_without_assistant_slots_reads_the_user_turn():
     assert slots["product"] == "牛肉"
 
 
+def test_without_slots_an_earlier_follow_up_is_itself_resolved_first():
+    # a thread read back without the assistant's slots: 「いつまでに？」 was about strawberries to Taiwan, so
+    # 「じゃあ香港は？」 asks that of Hong Kong and keeps the product, not 「いつまでに？」 alone
+    conversation = [
+        Turn(role="user", text="いちごを台湾に出すには何が必要？"),
+        Turn(role="assistant", text="残留農薬基準の確認が必要です。"),
+        Turn(role="user", text="いつまでに？"),
+        Turn(role="assistant", text="出荷前です。"),
+    ]
+    question, slots = resolve_followup("じゃあ香港は？", conversation)
+    assert "いちご" in question and "香港" in question and "台湾" not in question
+    assert slots == {"product": "いちご", "country": "香港"}
+
+
 def test_pronoun_takes_the_country_of_the_last_answer():
     conversation = [
         Turn(role="user", text="水産物の新しい市場はどこ？"),
