@@ -90,6 +90,22 @@ def test_the_retriever_is_a_langchain_retriever_that_returns_public_documents_on
     assert all(d.metadata["audience"] == "public" for d in documents)
 
 
+def test_an_english_question_is_searched_densely_and_a_japanese_one_on_both_sides(small_services):
+    from dataclasses import replace
+
+    from bot.query import analyze
+
+    retriever = small_services.chain.retriever
+    english = retriever.search(analyze("Can I export oysters to Hong Kong?"))
+    assert english and english[0].chunk.doc_id == "oyster-hongkong"
+    assert all(h.lexical is None and h.dense is not None for h in english)
+    japanese = retriever.search(analyze("香港にカキを輸出できますか？"))
+    assert any(h.lexical is not None for h in japanese) and any(h.dense is not None for h in japanese)
+    # the old fusion stays a setting away
+    both = retriever.model_copy(update={"settings": replace(retriever.settings, english_lexical=True)})
+    assert any(h.lexical is not None for h in both.search(analyze("Can I export oysters to Hong Kong?")))
+
+
 def test_metadata_filters_restrict_kind_product_and_country(small_services):
     from bot.retriever import RetrievalFilters
 
