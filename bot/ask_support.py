@@ -161,18 +161,25 @@ def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Ev
     ask = asked(analysis)
     if not ask.pins and ask.kind is None:
         return ()
+    given = [p.value for p in ask.pins if p.kind == "figure"]
+
+    counter = _asked_counter(analysis.normalized) if ask.kind == "count" else None
+
+    def holds_type(text: str) -> bool:
+        left = _values_left(text, given)
+        if counter is not None:  # 「何社」 is answered by a number of 社, not by the unit's 「5か国」
+            return bool(counter.search(left))
+        return ask.kind is None or carries_type(ask.kind, left)
+
     units: list[tuple[str, str, bool]] = []  # (text with its lead, heading, carries the asked type)
     for hit in hits[:top_chunks]:
         chunk_units = answer_units(hit.chunk.text)
         heading = f"{hit.chunk.title}\n{hit.chunk.section}"
         for unit in chunk_units:
-            text = unit_text(unit, chunk_units)
-            holds = ask.kind is None or carries_type(ask.kind, unit.text.replace("●", ""))
-            units.append((text, heading, holds))
+            units.append((unit_text(unit, chunk_units), heading, holds_type(unit.text)))
     for picked in evidence:
         chunk = picked.hit.chunk
-        holds = ask.kind is None or carries_type(ask.kind, picked.text.replace("●", ""))
-        units.append((picked.text, f"{chunk.title}\n{chunk.section}", holds))
+        units.append((picked.text, f"{chunk.title}\n{chunk.section}", holds_type(picked.text)))
     type_label = [TYPE_LABELS[ask.kind]] if ask.kind else []
     anywhere = [p.label for p in ask.pins if not any(p.met_by(text, heading) for text, heading, _t in units)]
     if ask.several:
@@ -196,6 +203,30 @@ def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Ev
     if best is None:
         return tuple([p.label for p in numeric] + type_label)
     return tuple(best + type_label)
+
+
+# 「何社」「何か国」: the counter a count question asks in, and the forms a unit may write it in
+_ASKED_COUNTER = re.compile(r"何\s*(件|社|人|名|軒|品目|商品|か国|カ国|ヶ国|事例|団体|店舗|店|か所|カ所|回)")
+_COUNTER_FORMS = {"人": "人|名", "名": "人|名", "か国": "か国|カ国|ヶ国|国・地域", "カ国": "か国|カ国|ヶ国|国・地域",
+                  "ヶ国": "か国|カ国|ヶ国|国・地域", "か所": "か所|カ所|箇所", "カ所": "か所|カ所|箇所", "店": "店舗|店",
+                  "店舗": "店舗|店"}
+
+
+def _asked_counter(question: str) -> re.Pattern[str] | None:
+    found = _ASKED_COUNTER.search(question)
+    if found is None:
+        return None
+    forms = _COUNTER_FORMS.get(found.group(1), re.escape(found.group(1)))
+    return re.compile(rf"(\d|[一二三四五六七八九十])[\d,.]*\s*(?:{forms})")
+
+
+def _values_left(text: str, given: list[str]) -> str:
+    """The unit's text without what is still to be filled in (●) and without the figures the question itself names:
+    「15社のうち台湾は何社？」 is not answered by the unit's 「15社」."""
+    text = _squash(text.replace("●", ""))
+    for figure in given:
+        text = re.sub(rf"(?<![\d.]){re.escape(_squash(figure))}", " ", text)
+    return text
 
 
 class _TopicCover:

@@ -73,6 +73,17 @@ def test_the_asked_year_in_a_unit_about_something_else_is_a_near_miss(small_serv
     assert missing(analyze("西海岸の取扱店はどうなった？"), hits, []) == ()
 
 
+def test_a_count_is_answered_in_the_asked_counter_and_not_by_the_question_s_own_figure(small_services):
+    oyster = _hits(small_services, "oyster-hongkong")[0]
+    unit = Evidence(text="2024年、5か国から15社のバイヤーを招きました。", hit=oyster, position=0, score=1.0)
+    assert missing(analyze("2024年に招いたバイヤーは何社？"), [], [unit]) == ()
+    assert missing(analyze("2024年に招いたバイヤーは何か国から？"), [], [unit]) == ()
+    # 「5か国」 is a count, but not of people
+    assert missing(analyze("2024年に招いたバイヤーは何人？"), [], [unit]) == ("件数",)
+    # a breakdown of the figure the question names: the unit's 15社 is the question's own, not an answer
+    assert missing(analyze("2024年に招いたバイヤー15社のうち、商社は何社？"), [], [unit]) == ("件数",)
+
+
 def test_the_chain_answers_a_near_miss_partially_and_says_what_is_missing(small_services):
     answer = small_services.chain.ask("ブラジルは宮城県産のカキの輸入を止めていますか？")
     # never Hong Kong's ban as if it were Brazil's: the related rule, under a lead that names the missing country
