@@ -59,6 +59,8 @@ class Pin:
             return self.value in find_products(f"{heading}\n{text}")
         if self.kind == "country":
             return self.value in find_countries(f"{heading}\n{text}")
+        if self.kind == "scope":  # a prefecture's figure: a unit about the nation alone does not hold it
+            return not _national_only(text)
         return self.value.lower() in f"{heading}\n{text}".lower()
 
 
@@ -67,6 +69,45 @@ class Asked:
     pins: tuple[Pin, ...]
     kind: str | None  # the value type asked (bot.query.asked_type)
     several: bool  # the question asks two or more things (bot.asks.detect_asks)
+
+
+SCOPE_WORDS_PATH = Path(__file__).parent / "data" / "scope_words.yaml"
+# the value types a scope applies to: a nation's amount or count is not a prefecture's
+_SCOPED_TYPES = ("amount", "count", "rate", "rank")
+
+
+@lru_cache(maxsize=1)
+def _scope_patterns(path: Path = SCOPE_WORDS_PATH) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(national, prefectural) word patterns; a prefecture's name counts as prefectural."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+    def alternation(words: list[str]) -> str:
+        forms = sorted({unicodedata.normalize("NFKC", str(w)) for w in words}, key=len, reverse=True)
+        # 国の is not read inside 韓国の/中国の/外国の: no kanji right before a word that starts with 国
+        return "|".join(rf"(?<![\u4e00-\u9fff]){re.escape(f)}" if f.startswith("国") else re.escape(f) for f in forms)
+
+    national = re.compile(alternation(raw.get("national") or []), re.I)
+    prefectural = re.compile(alternation([*(raw.get("prefectural") or []), *(raw.get("prefectures") or [])]), re.I)
+    return national, prefectural
+
+
+def _prefectural_only(text: str) -> str | None:
+    """How a text that speaks of a prefecture and not of the nation names it (「宮城県」「県」), else None."""
+    national, prefectural = _scope_patterns()
+    text = unicodedata.normalize("NFKC", text)
+    found = prefectural.search(text)
+    if found is None or national.search(text):
+        return None
+    word = found.group(0)
+    if word.startswith("県") or word.endswith("県"):
+        return "県" if word.startswith("県") else word
+    return word + "県" if text[found.end():found.end() + 1] == "県" else word
+
+
+def _national_only(text: str) -> bool:
+    national, prefectural = _scope_patterns()
+    text = unicodedata.normalize("NFKC", text)
+    return bool(national.search(text)) and not prefectural.search(text)
 
 
 def _squash(text: str) -> str:
@@ -147,7 +188,10 @@ def asked(analysis: QueryAnalysis) -> Asked:
         if kind == "country" or analysis.intent != "regulation":  # a rule speaks of foods by class (すべての食品)
             pins.append(Pin(name, "name", name))
     pins += [Pin(f.replace(" ", ""), "figure", f) for f in _FIGURE.findall(_YEAR.sub(" ", question))]
-    return Asked(tuple(pins), asked_type(question), detect_asks(question).joined)
+    value_type = asked_type(question)
+    if value_type in _SCOPED_TYPES and (scope := _prefectural_only(question)):
+        pins.append(Pin(scope, "scope", scope))
+    return Asked(tuple(pins), value_type, detect_asks(question).joined)
 
 
 def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Evidence]",

@@ -84,6 +84,23 @@ def test_a_count_is_answered_in_the_asked_counter_and_not_by_the_question_s_own_
     assert missing(analyze("2024年に招いたバイヤー15社のうち、商社は何社？"), [], [unit]) == ("件数",)
 
 
+def test_a_prefecture_s_figure_is_not_the_nation_s(small_services):
+    oyster = _hits(small_services, "oyster-hongkong")[0]
+
+    def unit(text: str) -> Evidence:
+        return Evidence(text=text, hit=oyster, position=0, score=1.0)
+
+    national = unit("国全体の米の輸出額は94億円でした。")
+    prefectural = unit("県産米の輸出額は2億円でした。")
+    assert _labels("宮城県の米の輸出額はいくら？") == ["米", "宮城県"]
+    assert missing(analyze("宮城県の米の輸出額はいくら？"), [], [national]) == ("宮城県", "金額")
+    assert missing(analyze("宮城県の米の輸出額はいくら？"), [], [prefectural]) == ()
+    # asked of the nation, or without a figure to be whose, there is no scope to hold
+    assert missing(analyze("国全体の米の輸出額はいくら？"), [], [national]) == ()
+    assert missing(analyze("韓国の米の輸入額はいくら？"), [], [unit("韓国の米の輸入額は3億円でした。")]) == ()
+    assert _labels("宮城県の米はどこで作られている？") == ["米"]
+
+
 def test_the_chain_answers_a_near_miss_partially_and_says_what_is_missing(small_services):
     answer = small_services.chain.ask("ブラジルは宮城県産のカキの輸入を止めていますか？")
     # never Hong Kong's ban as if it were Brazil's: the related rule, under a lead that names the missing country
