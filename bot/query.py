@@ -31,6 +31,10 @@ _STATUS_WORDS = (
     "解禁", "止まっ", "ダメ", "だめ", "可能", "大丈夫", "いける", "いけま", "規制ってどう", "規制はどう",
     "ban", "banned", "allowed", "can i export", "can we export",
 )
+# An English status question asks yes or no (「Can I export …」「Is … banned」); 「what else …, besides getting import
+# bans lifted」 mentions a ban without asking whether export is possible
+_YES_NO_EN = re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay)\W+)?(?:can|could|is|are|was|were|may|might|do|does|did|will|would|am|have|has)\b",
+                        re.I)
 # Asking which destinations (「禁輸の国はどこ？」) or for the general picture is answered, not clarified.
 _WHICH_PLACE = ("どこ", "どの国", "どちら", "国・地域って", "一通り", "一般", "いつ", "何月", "時期", "頃", "ごろ",
                 "which countr", "where", "when")
@@ -273,7 +277,7 @@ def analyze(question: str, carried_slots: dict[str, str | None] | None = None) -
     search_text = " ".join([normalized, *extra]) if extra else normalized
     is_english = bool(_LATIN.search(normalized)) and not _JAPANESE.search(normalized)
     phrase_match = (_PRODUCT_PHRASE_EN if is_english else _PRODUCT_PHRASE).search(normalized)
-    asks_status = _has_any(normalized, _STATUS_WORDS)
+    asks_status = _has_any(normalized, _STATUS_WORDS) and (not is_english or bool(_YES_NO_EN.match(normalized)))
     return QueryAnalysis(
         question=question,
         normalized=normalized,

@@ -46,6 +46,14 @@ def test_needs_destination_only_for_status_questions_without_country():
     assert not analyze("2023年のいちごの輸出額は？").needs_destination
 
 
+def test_an_english_status_question_asks_yes_or_no():
+    assert analyze("Can I export oysters?").needs_destination
+    assert analyze("So, are strawberries allowed?").needs_destination
+    # a ban mentioned on the way to another ask is no question of whether export is possible
+    mention = analyze("Besides getting import bans lifted, what else does the prefecture want for its seafood?")
+    assert not mention.asks_status and not mention.needs_destination
+
+
 def test_content_nouns_skip_question_words():
     nouns = content_nouns("台湾にいちごを輸出するときの関税率は何％？")
     assert "関税率" in nouns and "台湾" in nouns
