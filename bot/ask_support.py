@@ -176,6 +176,11 @@ def _named(question: str) -> list[tuple[str, str]]:
     return found
 
 
+def general_food_named(question: str) -> bool:
+    """Whether the question names a food of bot/data/general_names.yaml (as a whole word when the name is short)."""
+    return any(kind == "food" for _name, kind in _named(question))
+
+
 @lru_cache(maxsize=512)  # the policy and the answerer both read it for the same question
 def asked(analysis: QueryAnalysis) -> Asked:
     """What the question pins its ask to, and the answer type it asks for."""

@@ -47,8 +47,9 @@ def aspect_words(path: Path = ASPECTS_PATH) -> frozenset[str]:
     return frozenset(normalize_question(str(w)).lower() for w in raw.get("aspect_words", []))
 
 
-def own_topic(question: str) -> int:
-    """How much topic a question names itself, beside slot values and aspect words (two for a long compound)."""
+def own_topic(question: str, earlier: frozenset[str] = frozenset()) -> int:
+    """How much topic a question names itself, beside slot values, aspect words and the nouns of the `earlier`
+    exchange it picks up (「イベントに出る以外には？」 after an answer about an event) (two for a long compound)."""
     normalized = normalize_question(question)
     if _LATIN.search(normalized) and not _JAPANESE.search(normalized):
         # English: content words of four letters or more stand in for nouns; the opener's word is not a topic
@@ -57,7 +58,7 @@ def own_topic(question: str) -> int:
     slot_words = {w.lower() for w in (*find_products(normalized), *find_countries(normalized))}
     weight = 0
     for noun in topic_nouns(normalized):
-        if noun in aspect_words() or noun in slot_words or find_products(noun) or find_countries(noun):
+        if noun in aspect_words() or noun in slot_words or noun in earlier or find_products(noun) or find_countries(noun):
             continue
         weight += 2 if len(noun) >= _LONG_NOUN else 1
     return weight
@@ -75,13 +76,29 @@ def has_elliptical_form(question: str) -> bool:
     return bool(_ANAPHORA.search(q) or _ELLIPTICAL_END.search(q) or not named)
 
 
-def stands_alone(question: str) -> bool:
+def stands_alone(question: str, earlier: frozenset[str] = frozenset()) -> bool:
     """False only for a question with no topic of its own and an elliptical form (「金額は？」「じゃあ香港は？」); a
-    question that names a product and what it asks about it (「日本酒の輸出先は？」) without pointing back stands alone."""
+    question that names a product and what it asks about it (「日本酒の輸出先は？」) without pointing back stands alone.
+    `earlier`: the topic nouns of the exchange before it, which are not the question's own."""
     q = normalize_question(question)
-    if find_products(q) and _OWN_ASK.search(q) and not _ANAPHORA.search(q):
+    if _names_a_food(q) and _OWN_ASK.search(q) and not _ANAPHORA.search(q):
         return True
-    return not (has_elliptical_form(q) and own_topic(q) <= _MAX_OWN_TOPIC)
+    return not (has_elliptical_form(q) and own_topic(q, earlier) <= _MAX_OWN_TOPIC)
+
+
+def earlier_nouns(conversation: list[Turn]) -> frozenset[str]:
+    """The topic nouns of the last exchange (the user's last question and the answer after it)."""
+    last_user = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), None)
+    if last_user is None:
+        return frozenset()
+    return frozenset(noun for turn in conversation[last_user:] for noun in topic_nouns(normalize_question(turn.text)))
+
+
+def _names_a_food(question: str) -> bool:
+    """A product of the vocabulary or any general food name (鯛, 納豆): what the question is about."""
+    from bot.ask_support import general_food_named
+
+    return bool(find_products(question)) or general_food_named(question)
 
 
 def is_elliptical(question: str) -> bool:
@@ -138,7 +155,7 @@ def resolve_followup(question: str, conversation: list[Turn]) -> tuple[str, dict
     """Return the question to answer and the slots carried over from earlier turns."""
     normalized = normalize_question(question)
     previous, slots = previous_context(conversation)
-    if not previous or stands_alone(normalized):
+    if not previous or stands_alone(normalized, earlier_nouns(conversation)):
         return normalized, {}
     products, countries = find_products(normalized), find_countries(normalized)
     new_product = products[0] if products else None

@@ -1,4 +1,4 @@
-from bot.followup import is_elliptical, resolve_followup, stands_alone
+from bot.followup import earlier_nouns, is_elliptical, resolve_followup, stands_alone
 from bot.models import Turn
 
 
@@ -113,3 +113,23 @@ def test_a_year_named_relative_to_the_conversation_is_resolved():
     assert resolve_followup("前の年は？", asked_for_2023)[0] == "2022年の輸出商品の数は?"
     for comparing in ("前年比は？", "前の年と比べると？", "前の年より増えてる？"):  # the change, not the year before
         assert "2022年" not in resolve_followup(comparing, asked_for_2023)[0], comparing
+
+
+def test_a_food_outside_the_vocabulary_and_what_is_asked_about_it_stand_alone():
+    # 鯛 is one character (no topic noun) and no product of the vocabulary, but a food all the same
+    assert stands_alone("鯛の輸出の売りは？") and stands_alone("納豆の輸出先は？")
+    assert not stands_alone("じゃあ鯛は？")
+    conversation = [Turn(role="user", text="仙台牛の輸出量って2023年度どのくらい？"), Turn(role="assistant", text="約46トンです。")]
+    question, slots = resolve_followup("鯛の輸出の売りは？", conversation)
+    assert question == "鯛の輸出の売りは?" and slots == {}
+
+
+def test_a_noun_picked_up_from_the_last_answer_is_not_a_topic_of_its_own():
+    conversation = [
+        Turn(role="user", text="アメリカで日本酒を売り込む計画ってある？"),
+        Turn(role="assistant", text="サンフランシスコの大きな日本酒イベントに出展する予定です。"),
+    ]
+    assert "イベント" in earlier_nouns(conversation)
+    assert stands_alone("イベントに出る以外には？")  # on its own, イベント is a topic
+    question, slots = resolve_followup("イベントに出る以外には？", conversation)
+    assert "日本酒" in question and slots["product"] == "日本酒" and slots["country"] == "アメリカ"
