@@ -23,3 +23,11 @@ def test_units_carry_types_by_their_units_of_measure():
     assert types_in("輸出金額は約4,800万円、30.2トンでした。") >= {"amount", "weight"}
     assert "date" in types_in("2023年12月に締結")
     assert not types_in("県は支援します。")
+
+
+def test_a_purpose_is_asked_and_carried_by_grammar():
+    assert "purpose" in detect_asks("データベースを作った目的は？").types
+    assert "purpose" in detect_asks("And what is that meant to achieve?").types
+    assert "purpose" not in detect_asks("データベースはいつ作った？").types
+    assert "purpose" in types_in("商談につなげるため、商品情報を共有します。")
+    assert "purpose" not in types_in("2024年にデータベースを作りました。")
