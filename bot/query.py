@@ -180,7 +180,7 @@ def content_nouns(text: str) -> list[str]:
 _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("rate", re.compile(r"(何%|何パーセント|何割|割合|シェア|比率|関税率|税率|補助率|what percent|what share)", re.I),
      re.compile(r"\d[\d,.]*\s*(%|割)|[一二三四五六七八九十]割|分の")),
-    ("amount", re.compile(r"(いくら|何[兆億万千]*円|金額|輸出額|売上|売り上げ|費用|値段|価格|料金|運賃|手数料|how much|price|cost|fee)", re.I),
+    ("amount", re.compile(r"(いくら|何[兆億万千]*円|金額|輸出額|売上|売り上げ|費用|値段|価格|料金|運賃|手数料|how much|price|cost|fee|export value|value of|worth|earn)", re.I),
      re.compile(r"\d[\d,.]*\s*(兆|億|万|千)?円")),
     ("count", re.compile(r"(何件|何社|何人|何軒|何品目|何商品|何か国|何カ国|何事例|何団体|何店|何か所|何回|いくつ|how many)", re.I),
      re.compile(r"\d[\d,.]*\s*(件|社|人|名|軒|品目|品|商品|か国|カ国|国・地域|事例|団体|産地|店|つ|か所|カ所|蔵|場|回|種類|以上|余り)")),

@@ -115,6 +115,8 @@ def test_the_chain_answers_a_near_miss_partially_and_says_what_is_missing(small_
     ("宮城県の輸出総額のうち、米はどのくらいの割合？", "rate"),
     ("ホタテの収穫量は全国何位？", "rank"),
     ("協議会の住所はどこ？", "contact"),
+    ("What was the export value of beef in 2023?", "amount"),
+    ("How much are the strawberry exports worth?", "amount"),
 ])
 def test_the_value_a_question_asks_for(question, kind):
     assert asked(analyze(question)).kind == kind
