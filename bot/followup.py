@@ -20,6 +20,11 @@ _ANAPHORA = re.compile(
     r"|(それ|その|これ|この|同じ|そちら|前の|\bit\b|\bthat\b|\bthose\b|\binstead\b|\bthen\b)",
     re.I,
 )
+# A demonstrative that points back at what was just said (「それって同じ業界の…？」): the question leans on the
+# conversation even with a little more topic of its own than a bare ellipsis. Not これ/この: 「この戦略の…」 points at
+# the document the user is reading.
+_POINTS_AT_SAID = re.compile(r"^(それ|その|そこ|そちら)|\b(it|that|those)\b", re.I)
+_MAX_TOPIC_POINTING = 3
 # Endings that leave the predicate to the earlier turn: 「Xは？」「Xだと？」「Xの場合は？」「…のはいつ？」
 _ELLIPTICAL_END = re.compile(r"(は|では|だと|なら|の場合は?|向けは|はどう(ですか|でしょうか)?|のは[^、。はが]{0,8})[?？]?$")
 # 「日本酒の輸出先は？」: a product, then what is asked about it, ends the question by itself (unlike 「日本酒は？」)
@@ -83,7 +88,8 @@ def stands_alone(question: str, earlier: frozenset[str] = frozenset()) -> bool:
     q = normalize_question(question)
     if _names_a_food(q) and _OWN_ASK.search(q) and not _ANAPHORA.search(q):
         return True
-    return not (has_elliptical_form(q) and own_topic(q, earlier) <= _MAX_OWN_TOPIC)
+    allowed = _MAX_TOPIC_POINTING if _POINTS_AT_SAID.search(q) else _MAX_OWN_TOPIC
+    return not (has_elliptical_form(q) and own_topic(q, earlier) <= allowed)
 
 
 def earlier_nouns(conversation: list[Turn]) -> frozenset[str]:

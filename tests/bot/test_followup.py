@@ -133,3 +133,11 @@ def test_a_noun_picked_up_from_the_last_answer_is_not_a_topic_of_its_own():
     assert stands_alone("イベントに出る以外には？")  # on its own, イベント is a topic
     question, slots = resolve_followup("イベントに出る以外には？", conversation)
     assert "日本酒" in question and slots["product"] == "日本酒" and slots["country"] == "アメリカ"
+
+
+def test_pointing_back_at_what_was_said_leans_on_the_conversation_with_a_little_topic_of_its_own():
+    assert not stands_alone("それって同じ業界の会社どうしの連携？")
+    assert not stands_alone("Is that an annual event?")
+    # この points at the document being read, not at the last answer
+    assert stands_alone("この輸出戦略の基本方針は？")
+    assert stands_alone("同じ業界の会社どうしの連携ってある？")
