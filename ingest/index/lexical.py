@@ -119,6 +119,25 @@ class LexicalIndex:
         bm25 = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
         return cls(chunk_ids, bm25)
 
+    def terms(self, mask: np.ndarray | None = None, block: int = 1 << 20) -> frozenset[str]:
+        """The terms that occur in at least one row (one where mask is True), read from the postings: the
+        vocabulary of those rows' token lists, without tokenizing anything again."""
+        indptr = self.bm25.scores["indptr"]
+        indices = self.bm25.scores["indices"]
+        columns = len(indptr) - 1  # bm25s may add "" to the vocabulary without a column of its own
+        if mask is None:
+            present = np.diff(indptr) > 0
+        else:
+            present = np.zeros(columns, dtype=bool)
+            # the postings of every term, a block at a time: a mask lookup over all of them at 100k chunks would
+            # hold tens of millions of entries at once
+            for start in range(0, len(indices), block):
+                hits = np.flatnonzero(mask[indices[start:start + block]]) + start
+                present[np.searchsorted(indptr, hits, side="right") - 1] = True
+        # "" only stands in for a row without tokens: it is no term of any text
+        return frozenset(term for term, column in self.bm25.vocab_dict.items()
+                         if term and column < columns and present[column])
+
     def search(self, query_tokens: list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         """Top k (chunk_id, BM25 score) with score > 0, restricted to rows where mask is True."""
         if not query_tokens or k <= 0 or not self.chunk_ids:

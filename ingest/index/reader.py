@@ -151,6 +151,11 @@ class IndexReader:
         mask = self._public_mask if public_only(audience) else None
         return self._lexical.search(query_tokens, k, mask)
 
+    def terms(self, audience: str | None = "public") -> frozenset[str]:
+        """Every lexical term of the chunks `audience` may see (what tokenizing their indexed texts gives), from
+        the BM25 postings: nothing is tokenized again. Each call reads all postings; callers keep the result."""
+        return self._lexical.terms(self._public_mask if public_only(audience) else None)
+
     def known_terms(self, tokens: list[str]) -> set[str]:
         """The tokens that occur somewhere in this generation's lexical index (for abstention)."""
         vocabulary = self._lexical.bm25.vocab_dict

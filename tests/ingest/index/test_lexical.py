@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from ingest.index.lexical import LexicalIndex, tokenize, tokenizer_info
@@ -85,3 +86,24 @@ def test_save_and_load_give_the_same_results(tmp_path):
 def test_a_chunk_without_tokens_is_indexed_but_never_found():
     index = LexicalIndex.build(["empty", "full"], [[], tokenize("輸出")])
     assert [c for c, _ in index.search(tokenize("輸出"), 5)] == ["full"]
+
+
+@pytest.mark.parametrize("block", [1, 3, 1 << 20])
+def test_terms_are_the_tokens_of_the_rows_the_mask_keeps(block):
+    texts = {"oyster": "香港向けの牡蠣は輸出が止められている", "empty": "。、",
+             "berry": "台湾向けのいちごは残留農薬基準を確認する", "secret": "内部限定カナリア 担当者メモ"}
+    tokens = {chunk_id: tokenize(text) for chunk_id, text in texts.items()}
+    index = LexicalIndex.build(list(texts), list(tokens.values()))
+    everything = set().union(*tokens.values())
+    assert index.terms(block=block) == everything and "" not in everything  # the empty row's stand-in is no term
+    kept = np.array([True, True, True, False])
+    assert index.terms(kept, block=block) == set(tokens["oyster"]) | set(tokens["berry"])
+    assert "カナリア" in everything and "カナリア" not in index.terms(kept, block=block)
+    assert index.terms(np.zeros(4, dtype=bool), block=block) == frozenset()
+
+
+def test_terms_survive_save_and_load(tmp_path):
+    index = _index()
+    index.save(tmp_path / "lexical")
+    mask = np.array([True, True, False])
+    assert LexicalIndex.load(tmp_path / "lexical").terms(mask) == index.terms(mask)

@@ -6,6 +6,7 @@ import pytest
 
 from ingest.index.build import LoadOutcome, index_documents
 from ingest.index.reader import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexReader, LiveIndex
+from ingest.models import visible
 
 CANARY = "KANARIA-7731"
 
@@ -185,6 +186,21 @@ def test_queries_are_tokenized_the_way_the_generation_was(reader):
     from ingest.index.lexical import tokenize
 
     assert reader.tokenize("輸出促進") == tokenize("輸出促進", recorded["mode"], recorded["char_bigrams"])
+
+
+@pytest.mark.parametrize("audience", ["public", "internal", None])
+def test_terms_are_what_tokenizing_the_chunks_the_audience_may_see_gives(reader, audience):
+    expected: set[str] = set()
+    for chunk in reader.chunks.values():
+        if visible(chunk.audience, audience):
+            expected.update(reader.tokenize(chunk.indexed_text))
+    assert reader.terms(audience) == expected
+
+
+def test_public_terms_leave_out_the_words_only_internal_chunks_use(reader):
+    internal_only = reader.terms("internal") - reader.terms("public")
+    assert {"kanaria", "7731"} <= internal_only
+    assert reader.terms("someone-unknown") == reader.terms("public")  # an unknown audience is the public
 
 
 def test_an_unknown_store_mode_is_refused(small_index_dir, index_config):
