@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import threading
-
 import yaml
-from sudachipy import Dictionary, SplitMode
+from sudachipy import SplitMode
 
-from ingest import find_countries, find_products
+from ingest import find_countries, find_products, sudachi_tokenizer
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.yaml"
 
@@ -53,7 +51,6 @@ _GENERIC_NOUNS = {
     "年", "月", "日", "度", "様", "さん", "ところ", "これ", "それ", "どれ", "どこ", "誰", "いつ", "具合",
     "幾つ", "一通り", "承知", "一回", "皆", "全部", "全て", "色々", "本当", "大丈夫", "ハードル", "こと", "もの", "とき",
 }
-_local = threading.local()
 
 _LATIN = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -123,10 +120,7 @@ def glossary_terms(normalized: str) -> list[str]:
 
 
 def _sudachi():
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:  # one per thread: Sudachi tokenizers are not shared across threads
-        tokenizer = _local.tokenizer = Dictionary(dict="core").tokenizer()
-    return tokenizer
+    return sudachi_tokenizer()  # the thread's one tokenizer, shared with the lexical index's
 
 
 def token_surfaces(text: str) -> list[str]:

@@ -49,6 +49,7 @@ _PUBLIC: dict[str, str] = {
     "visible": "ingest.models",
     "sentence_pieces": "ingest.text.sentences",
     "split_sentences": "ingest.text.sentences",
+    "sudachi_tokenizer": "ingest.index.lexical",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -107,3 +107,16 @@ def test_terms_survive_save_and_load(tmp_path):
     index.save(tmp_path / "lexical")
     mask = np.array([True, True, False])
     assert LexicalIndex.load(tmp_path / "lexical").terms(mask) == index.terms(mask)
+
+
+def test_each_thread_has_one_sudachi_tokenizer():
+    import threading
+
+    from ingest.index.lexical import sudachi_tokenizer
+
+    assert sudachi_tokenizer() is sudachi_tokenizer()
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(sudachi_tokenizer()))
+    thread.start()
+    thread.join()
+    assert other[0] is not sudachi_tokenizer()
