@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from sudachipy import SplitMode
 
-from ingest import find_countries, find_products, sudachi_tokenizer
+from ingest import Noun, find_countries, find_products, noun_morphemes, sudachi_tokenizer
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.yaml"
 
@@ -128,21 +128,24 @@ def token_surfaces(text: str) -> list[str]:
     return [m.surface() for m in _sudachi().tokenize(unicodedata.normalize("NFKC", text), SplitMode.B)]
 
 
+def content_noun(noun: Noun) -> tuple[str, str] | None:
+    """(normalized form, surface) when one noun Sudachi found names what a question is about, else None."""
+    raw_form, raw_surface, pos1, pos2 = noun
+    if pos1 in ("数詞", "代名詞") or pos2 == "助数詞可能" and len(raw_surface) == 1:
+        return None
+    form = raw_form.strip().lower()
+    surface = raw_surface.strip().lower()
+    # 最終的, 作り方, 側: manner and side words say how something is asked, not what about
+    if len(surface) < 2 or surface.endswith(("的", "方")):
+        return None
+    if form and form not in _GENERIC_NOUNS and not form.isdigit() and not form.startswith("何"):
+        return form, surface
+    return None
+
+
 def content_noun_forms(text: str) -> list[tuple[str, str]]:
     """(normalized form, surface) of the nouns that name what a question is about."""
-    nouns = []
-    for m in _sudachi().tokenize(unicodedata.normalize("NFKC", text), SplitMode.B):
-        pos = m.part_of_speech()
-        if pos[0] != "名詞" or pos[1] in ("数詞", "代名詞") or pos[2] == "助数詞可能" and len(m.surface()) == 1:
-            continue
-        form = m.normalized_form().strip().lower()
-        surface = m.surface().strip().lower()
-        # 最終的, 作り方, 側: manner and side words say how something is asked, not what about
-        if len(surface) < 2 or surface.endswith(("的", "方")):
-            continue
-        if form and form not in _GENERIC_NOUNS and not form.isdigit() and not form.startswith("何"):
-            nouns.append((form, surface))
-    return nouns
+    return [found for noun in noun_morphemes(text) if (found := content_noun(noun)) is not None]
 
 
 def topic_nouns(text: str) -> list[str]:

@@ -96,6 +96,18 @@ def tokenize(text: str, mode: str = SPLIT_MODE, char_bigrams: bool = CHAR_BIGRAM
     return tokens
 
 
+# Nouns are cut in mode B whatever the lexical mode: the bot's content nouns (bot/query.py) were chosen on it.
+NOUN_SPLIT_MODE = "B"
+Noun = tuple[str, str, str, str]  # Sudachi's normalized form, surface, and the second and third POS levels
+
+
+def noun_morphemes(text: str) -> list[Noun]:
+    """Every noun Sudachi finds in the text (after NFKC), as it found it: the bot decides which name a topic."""
+    morphemes = sudachi_tokenizer().tokenize(unicodedata.normalize("NFKC", text), getattr(SplitMode, NOUN_SPLIT_MODE))
+    return [(m.normalized_form(), m.surface(), pos[1], pos[2]) for m in morphemes
+            if (pos := m.part_of_speech())[0] == "名詞"]
+
+
 @dataclass
 class LexicalIndex:
     """BM25 over chunk token lists; row i is chunk_ids[i]."""

@@ -120,3 +120,12 @@ def test_each_thread_has_one_sudachi_tokenizer():
     thread.start()
     thread.join()
     assert other[0] is not sudachi_tokenizer()
+
+
+def test_noun_morphemes_are_every_noun_as_sudachi_found_it():
+    from ingest.index.lexical import noun_morphemes
+
+    nouns = noun_morphemes("香港向けの牡蛎は、２０２４年に輸出された。")
+    assert nouns == [("香港", "香港", "固有名詞", "地名"), ("牡蠣", "牡蛎", "普通名詞", "一般"),  # normalized form, surface
+                     ("2024", "2024", "数詞", "*"), ("年", "年", "普通名詞", "助数詞可能"),  # after NFKC; numbers too
+                     ("輸出", "輸出", "普通名詞", "サ変可能")]
