@@ -21,9 +21,13 @@ SPLIT_MODE = "B"
 # Sudachi splits differently in a question and in a document. Hiragana stays in the runs: dropping it, or
 # taking bigrams of each word's normalized form instead, both measured worse.
 CHAR_BIGRAMS = True
+# Nouns are cut in mode B whatever the lexical mode: the bot's content nouns (bot/query.py) were chosen on it.
+NOUN_SPLIT_MODE = "B"
+Noun = tuple[str, str, str, str]  # Sudachi's normalized form, surface, and the second and third POS levels
 # Tokens that carry no topic: particles, auxiliaries, punctuation, symbols, whitespace.
 _DROPPED_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
 _IDS_FILE = "chunk_ids.json"
+_NOUNS_FILE = "nouns.json"
 
 _local = threading.local()
 
@@ -82,11 +86,19 @@ def _pieces(text: str, limit: int = 4000) -> list[str]:
 
 def tokenize(text: str, mode: str = SPLIT_MODE, char_bigrams: bool = CHAR_BIGRAMS) -> list[str]:
     """Content words as Sudachi normalized forms, Latin lowercased; the bot tokenizes questions with this too."""
-    text = unicodedata.normalize("NFKC", text)
+    return _cut(unicodedata.normalize("NFKC", text), mode, char_bigrams, None)
+
+
+def _cut(text: str, mode: str, char_bigrams: bool, nouns: list[Noun] | None) -> list[str]:
+    """tokenize's tokens of an NFKC text; with `nouns`, its nouns too when they come out of the same cut (one
+    piece, the nouns' mode)."""
     tokens: list[str] = []
     for piece in _pieces(text):
         for morpheme in sudachi_tokenizer().tokenize(piece, getattr(SplitMode, mode)):
-            if morpheme.part_of_speech()[0] in _DROPPED_POS:
+            pos = morpheme.part_of_speech()
+            if nouns is not None and pos[0] == "名詞":
+                nouns.append((morpheme.normalized_form(), morpheme.surface(), pos[1], pos[2]))
+            if pos[0] in _DROPPED_POS:
                 continue
             form = morpheme.normalized_form().strip().lower()
             if form:
@@ -96,16 +108,48 @@ def tokenize(text: str, mode: str = SPLIT_MODE, char_bigrams: bool = CHAR_BIGRAM
     return tokens
 
 
-# Nouns are cut in mode B whatever the lexical mode: the bot's content nouns (bot/query.py) were chosen on it.
-NOUN_SPLIT_MODE = "B"
-Noun = tuple[str, str, str, str]  # Sudachi's normalized form, surface, and the second and third POS levels
-
-
 def noun_morphemes(text: str) -> list[Noun]:
     """Every noun Sudachi finds in the text (after NFKC), as it found it: the bot decides which name a topic."""
     morphemes = sudachi_tokenizer().tokenize(unicodedata.normalize("NFKC", text), getattr(SplitMode, NOUN_SPLIT_MODE))
     return [(m.normalized_form(), m.surface(), pos[1], pos[2]) for m in morphemes
             if (pos := m.part_of_speech())[0] == "名詞"]
+
+
+def tokens_and_nouns(text: str) -> tuple[list[str], list[Noun]]:
+    """(tokenize(text), noun_morphemes(text)), from one Sudachi pass when both cut the text the same way (what
+    the index build does for every chunk: a second pass costs ~35 s per 100k chunks)."""
+    text = unicodedata.normalize("NFKC", text)
+    if SPLIT_MODE != NOUN_SPLIT_MODE or len(_pieces(text)) > 1:
+        return _cut(text, SPLIT_MODE, CHAR_BIGRAMS, None), noun_morphemes(text)
+    nouns: list[Noun] = []
+    return _cut(text, SPLIT_MODE, CHAR_BIGRAMS, nouns), nouns
+
+
+class NounTable:
+    """The distinct nouns of an index's chunks (nouns.json in the lexical folder), those of public chunks apart
+    from those only other chunks have, so an audience's nouns are read without cutting any chunk again."""
+
+    def __init__(self) -> None:
+        self.public: set[Noun] = set()
+        self.internal: set[Noun] = set()
+
+    def add(self, nouns: list[Noun], public: bool) -> None:
+        (self.public if public else self.internal).update(nouns)
+
+    def save(self, directory: Path) -> None:
+        table = {"public": sorted(self.public), "internal": sorted(self.internal - self.public)}
+        (directory / _NOUNS_FILE).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+
+    @staticmethod
+    def read(directory: Path, public_only: bool) -> list[Noun] | None:
+        """The nouns of the public chunks (public_only) or of all; None when the folder has no table (an index
+        written before it)."""
+        path = directory / _NOUNS_FILE
+        if not path.is_file():
+            return None
+        table = json.loads(path.read_text(encoding="utf-8"))
+        rows = table["public"] if public_only else table["public"] + table["internal"]
+        return [(form, surface, pos1, pos2) for form, surface, pos1, pos2 in rows]
 
 
 @dataclass
