@@ -13,9 +13,8 @@ from typing import Any
 import numpy as np
 
 from bot.answer_extractive import Evidence
-from bot.query import QueryAnalysis, asked_type_missing, content_noun_forms
+from bot.query import QueryAnalysis, asked_type_missing, content_noun, content_noun_forms
 from bot.retriever import ScoredChunk
-from ingest import visible
 
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 FEATURES = ("dense", "dense_gap", "margin", "coverage", "coverage_expanded", "unknown_share", "type_missing",
@@ -77,6 +76,10 @@ class AudienceVocabulary:
     def terms(self, reader: Any, audience: str) -> frozenset[str]:
         return self._get(reader, audience)[0]
 
+    def nouns(self, reader: Any, audience: str) -> list[str]:
+        """The audience's content nouns (two characters or more, Japanese) that question words are compared with."""
+        return self._get(reader, audience, with_vectors=True)[1]
+
     def neighbours(self, reader: Any, audience: str, words: list[str]) -> dict[str, list[tuple[str, float]]]:
         """For each word, the nearest audience terms by e5 cosine (≥ NEIGHBOUR_COSINE), best first."""
         if not words:
@@ -107,16 +110,16 @@ class AudienceVocabulary:
         with self._lock:
             built = self._built.get(key)
             if built is None or (with_vectors and built[2] is None):
-                terms: set[str] = set()
-                nouns: set[str] = set()
-                for chunk in reader.chunks.values():
-                    if visible(chunk.audience, audience):
-                        terms.update(self.tokenize(chunk.indexed_text))
-                        if with_vectors:
-                            nouns.update(form for form, _surface in content_noun_forms(chunk.indexed_text))
+                # the index's own vocabulary, from its postings: tokenizing every chunk again took 66 s and 1.1 GB
+                # at 100k chunks (the tokenizer's cache kept 50k of the token lists)
+                terms = built[0] if built is not None else reader.terms(audience)
+                # the content nouns of the same chunks, from the nouns the index keeps (cutting every chunk again
+                # took 34 s at 100k chunks, at the first question of each audience)
+                nouns = {found[0] for noun in (reader.nouns(audience) if with_vectors else ())
+                         if (found := content_noun(noun)) is not None}
                 names = sorted(t for t in nouns if len(t) >= 2 and _JAPANESE.search(t))
                 matrix = self._vectors(reader, names) if with_vectors and names else None
-                built = (frozenset(terms), names, matrix)
+                built = (terms, names, matrix)
                 self._built = {k: v for k, v in self._built.items() if k[0] == reader.generation}
                 self._built[key] = built
             return built

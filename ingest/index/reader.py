@@ -12,7 +12,7 @@ from ingest.index.unit_vectors import UNITS_DIR, UnitVectors
 from ingest.config import IndexConfig
 from ingest.embed.embedders import Embedder, make_embedder
 from ingest.index.generations import CURRENT_FILE, read_current
-from ingest.index.lexical import LexicalIndex, tokenize
+from ingest.index.lexical import LexicalIndex, Noun, NounTable, noun_morphemes, tokenize
 from ingest.index.manifest import (
     IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexOpenError, Manifest, read_manifest, rebuild_command,
 )
@@ -150,6 +150,20 @@ class IndexReader:
         """(chunk_id, BM25 score), best first; chunks sharing no token with the query are left out."""
         mask = self._public_mask if public_only(audience) else None
         return self._lexical.search(query_tokens, k, mask)
+
+    def terms(self, audience: str | None = "public") -> frozenset[str]:
+        """Every lexical term of the chunks `audience` may see (what tokenizing their indexed texts gives), from
+        the BM25 postings: nothing is tokenized again. Each call reads all postings; callers keep the result."""
+        return self._lexical.terms(self._public_mask if public_only(audience) else None)
+
+    def nouns(self, audience: str | None = "public") -> list[Noun]:
+        """The distinct nouns (ingest.noun_morphemes) of the chunks `audience` may see, from the noun table the
+        build wrote; a generation written before the table has its chunks cut again. Each call reads the file."""
+        found = NounTable.read(self.index_dir / self.generation / LEXICAL_DIR, public_only(audience))
+        if found is None:
+            found = sorted({noun for chunk in self.chunks.values() if visible(chunk.audience, audience)
+                            for noun in noun_morphemes(chunk.indexed_text)})
+        return found
 
     def known_terms(self, tokens: list[str]) -> set[str]:
         """The tokens that occur somewhere in this generation's lexical index (for abstention)."""

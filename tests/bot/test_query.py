@@ -69,3 +69,11 @@ def test_content_nouns_skip_question_words():
 ])
 def test_answer_type_is_missing_only_for_amount_questions_without_an_amount(question, sentences, missing):
     assert answer_type_missing(question, sentences) is missing
+
+
+def test_the_query_analysis_cuts_with_the_lexical_index_s_sudachi_tokenizer():
+    from bot.query import _sudachi
+    from ingest import sudachi_tokenizer
+
+    # one Dictionary (one mapping of the 200 MB system.dic) per thread, not one per module
+    assert _sudachi() is sudachi_tokenizer()

@@ -110,5 +110,13 @@ def test_the_cli_parses_the_documented_options(tmp_path):
     bench.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["bench", "--sizes", "1000,10000", "--out", str(tmp_path)])
     assert args.func is bench.cmd_bench and args.sizes == "1000,10000" and args.out == str(tmp_path)
+    assert not args.skip_hnsw and parser.parse_args(["bench", "--skip-hnsw"]).skip_hnsw
     assert bench.load_questions(tmp_path / "missing.jsonl") == list(bench.FALLBACK_QUESTIONS)
     assert math.isnan(bench.percentile([], 0.5)) and bench.percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+
+
+def test_the_hnsw_build_is_timed_with_the_project_s_one_thread_configuration(tmp_path, base_vectors):
+    figures = bench.bench_hnsw_build(300, base_vectors, tmp_path, batch=128)
+    assert figures["vectors"] == 300 and figures["configuration"]["num_threads"] == 1
+    assert 0 <= figures["add_seconds"] <= figures["seconds"]  # figures, never a timing bound
+    assert not (tmp_path / "hnsw-300").exists()  # the collection is built in the workdir and removed

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from ingest.index.lexical import LexicalIndex, tokenize, tokenizer_info
@@ -85,3 +86,79 @@ def test_save_and_load_give_the_same_results(tmp_path):
 def test_a_chunk_without_tokens_is_indexed_but_never_found():
     index = LexicalIndex.build(["empty", "full"], [[], tokenize("輸出")])
     assert [c for c, _ in index.search(tokenize("輸出"), 5)] == ["full"]
+
+
+@pytest.mark.parametrize("block", [1, 3, 1 << 20])
+def test_terms_are_the_tokens_of_the_rows_the_mask_keeps(block):
+    texts = {"oyster": "香港向けの牡蠣は輸出が止められている", "empty": "。、",
+             "berry": "台湾向けのいちごは残留農薬基準を確認する", "secret": "内部限定カナリア 担当者メモ"}
+    tokens = {chunk_id: tokenize(text) for chunk_id, text in texts.items()}
+    index = LexicalIndex.build(list(texts), list(tokens.values()))
+    everything = set().union(*tokens.values())
+    assert index.terms(block=block) == everything and "" not in everything  # the empty row's stand-in is no term
+    kept = np.array([True, True, True, False])
+    assert index.terms(kept, block=block) == set(tokens["oyster"]) | set(tokens["berry"])
+    assert "カナリア" in everything and "カナリア" not in index.terms(kept, block=block)
+    assert index.terms(np.zeros(4, dtype=bool), block=block) == frozenset()
+
+
+def test_terms_survive_save_and_load(tmp_path):
+    index = _index()
+    index.save(tmp_path / "lexical")
+    mask = np.array([True, True, False])
+    assert LexicalIndex.load(tmp_path / "lexical").terms(mask) == index.terms(mask)
+
+
+def test_each_thread_has_one_sudachi_tokenizer():
+    import threading
+
+    from ingest.index.lexical import sudachi_tokenizer
+
+    assert sudachi_tokenizer() is sudachi_tokenizer()
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(sudachi_tokenizer()))
+    thread.start()
+    thread.join()
+    assert other[0] is not sudachi_tokenizer()
+
+
+def test_noun_morphemes_are_every_noun_as_sudachi_found_it():
+    from ingest.index.lexical import noun_morphemes
+
+    nouns = noun_morphemes("香港向けの牡蛎は、２０２４年に輸出された。")
+    assert nouns == [("香港", "香港", "固有名詞", "地名"), ("牡蠣", "牡蛎", "普通名詞", "一般"),  # normalized form, surface
+                     ("2024", "2024", "数詞", "*"), ("年", "年", "普通名詞", "助数詞可能"),  # after NFKC; numbers too
+                     ("輸出", "輸出", "普通名詞", "サ変可能")]
+
+
+LONG = "宮城県の牡蛎を香港へ輸出する。" * 400  # above the 4,000 characters tokenize cuts into pieces
+CUT_IN_A_WORD = "輸出" * 1999 + "の香港へ"  # no sentence end to cut at: tokenize's first piece ends inside 香港
+
+
+@pytest.mark.parametrize("text", ["香港向けの牡蛎は、２０２４年に輸出された。", "", "。、", "ＨＡＣＣＰ対応の工場", LONG,
+                                  CUT_IN_A_WORD])
+def test_tokens_and_nouns_are_tokenize_and_noun_morphemes_of_the_text(text):
+    from ingest.index.lexical import noun_morphemes, tokens_and_nouns
+
+    assert tokens_and_nouns(text) == (tokenize(text), noun_morphemes(text))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("あいう漢字輸出カキ牡蛎港 ABCabc123１２。、・\n")), max_size=80))
+def test_one_pass_gives_the_same_tokens_and_nouns_as_two(text):
+    from ingest.index.lexical import noun_morphemes, tokens_and_nouns
+
+    assert tokens_and_nouns(text) == (tokenize(text), noun_morphemes(text))
+
+
+def test_the_noun_table_keeps_public_nouns_apart_from_nouns_only_internal_chunks_have(tmp_path):
+    from ingest.index.lexical import NounTable, noun_morphemes
+
+    public, internal = noun_morphemes("香港向けの牡蛎"), noun_morphemes("内部限定カナリアと香港")
+    table = NounTable()
+    table.add(public, public=True)
+    table.add(internal, public=False)
+    table.save(tmp_path)
+    assert sorted(set(public)) == NounTable.read(tmp_path, public_only=True)
+    assert sorted(set(public) | set(internal)) == sorted(NounTable.read(tmp_path, public_only=False) or [])
+    assert NounTable.read(tmp_path / "elsewhere", public_only=True) is None  # an index written before the table

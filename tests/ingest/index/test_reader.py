@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from ingest.index.build import LoadOutcome, index_documents
+from ingest.index.lexical import noun_morphemes
 from ingest.index.reader import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexReader, LiveIndex
+from ingest.models import visible
 
 CANARY = "KANARIA-7731"
 
@@ -98,7 +100,7 @@ def truncate(path, keep=0.5):
 
 
 @pytest.mark.parametrize("relative", ["manifest.json", "chunks.jsonl", "sections.jsonl",
-                                      "lexical/data.csc.index.npy", "lexical/vocab.index.json"])
+                                      "lexical/data.csc.index.npy", "lexical/vocab.index.json", "lexical/nouns.json"])
 def test_truncated_files_are_named_in_a_corrupt_index_error(index_copy, index_config, relative):
     index_dir, generation_dir = index_copy
     truncate(generation_dir / relative)
@@ -185,6 +187,53 @@ def test_queries_are_tokenized_the_way_the_generation_was(reader):
     from ingest.index.lexical import tokenize
 
     assert reader.tokenize("輸出促進") == tokenize("輸出促進", recorded["mode"], recorded["char_bigrams"])
+
+
+@pytest.mark.parametrize("audience", ["public", "internal", None])
+def test_terms_are_what_tokenizing_the_chunks_the_audience_may_see_gives(reader, audience):
+    expected: set[str] = set()
+    for chunk in reader.chunks.values():
+        if visible(chunk.audience, audience):
+            expected.update(reader.tokenize(chunk.indexed_text))
+    assert reader.terms(audience) == expected
+
+
+def test_public_terms_leave_out_the_words_only_internal_chunks_use(reader):
+    internal_only = reader.terms("internal") - reader.terms("public")
+    assert {"kanaria", "7731"} <= internal_only
+    assert reader.terms("someone-unknown") == reader.terms("public")  # an unknown audience is the public
+
+
+def _nouns_cut_from_the_chunks(reader, audience):
+    return {noun for chunk in reader.chunks.values() if visible(chunk.audience, audience)
+            for noun in noun_morphemes(chunk.indexed_text)}
+
+
+@pytest.mark.parametrize("audience", ["public", "internal", None])
+def test_nouns_are_what_cutting_the_chunks_the_audience_may_see_gives(reader, audience):
+    nouns = reader.nouns(audience)
+    assert len(nouns) == len(set(nouns)) and set(nouns) == _nouns_cut_from_the_chunks(reader, audience)
+
+
+def test_public_nouns_leave_out_the_nouns_only_internal_chunks_have(reader):
+    internal_only = {surface for _form, surface, _pos1, _pos2 in set(reader.nouns("internal")) - set(reader.nouns())}
+    assert "カナリア" in internal_only and "カナリア" not in {surface for _f, surface, _p1, _p2 in reader.nouns()}
+
+
+def test_a_generation_written_before_the_noun_table_has_its_chunks_cut_again(index_copy, index_config):
+    import json
+
+    index_dir, generation_dir = index_copy
+    (generation_dir / "lexical" / "nouns.json").unlink()
+    manifest = json.loads((generation_dir / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]["lexical/nouns.json"]
+    (generation_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    old = IndexReader.open(index_dir, index_config)
+    try:
+        for audience in ("public", "internal"):
+            assert set(old.nouns(audience)) == _nouns_cut_from_the_chunks(old, audience)
+    finally:
+        old.close()
 
 
 def test_an_unknown_store_mode_is_refused(small_index_dir, index_config):
