@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.ask_support import general_food_named
 from bot.models import Turn
 from bot.query import content_noun_forms, normalize_question, topic_nouns
 from ingest import find_countries, find_products, load_vocabulary
@@ -102,8 +103,6 @@ def earlier_nouns(conversation: list[Turn]) -> frozenset[str]:
 
 def _names_a_food(question: str) -> bool:
     """A product of the vocabulary or any general food name (鯛, 納豆): what the question is about."""
-    from bot.ask_support import general_food_named
-
     return bool(find_products(question)) or general_food_named(question)
 
 
