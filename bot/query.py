@@ -31,8 +31,9 @@ _STATUS_WORDS = (
 )
 # An English status question asks yes or no (「Can I export …」「Is … banned」); 「what else …, besides getting import
 # bans lifted」 mentions a ban without asking whether export is possible
-_YES_NO_EN = re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay)\W+)?(?:can|could|is|are|was|were|may|might|do|does|did|will|would|am|have|has)\b",
-                        re.I)
+_YES_NO_EN = re.compile(r"(?:^|[,;:]\s*)\W*(?:(?:and|so|but|also|then|ok|okay)\W+)?"
+                        r"(?:can|could|is|are|was|were|may|might|do|does|did|will|would|am|have|has)\b"
+                        r"|\b(?:if|whether)\b", re.I)
 # Asking which destinations (「禁輸の国はどこ？」) or for the general picture is answered, not clarified.
 _WHICH_PLACE = ("どこ", "どの国", "どちら", "国・地域って", "一通り", "一般", "いつ", "何月", "時期", "頃", "ごろ",
                 "which countr", "where", "when")
@@ -177,7 +178,7 @@ def content_nouns(text: str) -> list[str]:
 _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("rate", re.compile(r"(何%|何パーセント|何割|割合|シェア|比率|関税率|税率|補助率|what percent|what share)", re.I),
      re.compile(r"\d[\d,.]*\s*(%|割)|[一二三四五六七八九十]割|分の")),
-    ("amount", re.compile(r"(いくら|何[兆億万千]*円|金額|輸出額|売上|売り上げ|費用|値段|価格|料金|運賃|手数料|how much|price|cost|fee|export value|value of|worth|earn)", re.I),
+    ("amount", re.compile(r"(いくら|何[兆億万千]*円|金額|輸出額|売上|売り上げ|費用|値段|価格|料金|運賃|手数料|\bhow much\b|\bprices?\b|\bcosts?\b|\bfees?\b|\bexport value|\bvalue of\b|\bworth\b|\bearn)", re.I),
      re.compile(r"\d[\d,.]*\s*(兆|億|万|千)?円")),
     ("count", re.compile(r"(何件|何社|何人|何軒|何品目|何商品|何か国|何カ国|何事例|何団体|何店|何か所|何回|いくつ|how many)", re.I),
      re.compile(r"\d[\d,.]*\s*(件|社|人|名|軒|品目|品|商品|か国|カ国|国・地域|事例|団体|産地|店|つ|か所|カ所|蔵|場|回|種類|以上|余り)")),
@@ -274,7 +275,7 @@ def analyze(question: str, carried_slots: dict[str, str | None] | None = None) -
     search_text = " ".join([normalized, *extra]) if extra else normalized
     is_english = bool(_LATIN.search(normalized)) and not _JAPANESE.search(normalized)
     phrase_match = (_PRODUCT_PHRASE_EN if is_english else _PRODUCT_PHRASE).search(normalized)
-    asks_status = _has_any(normalized, _STATUS_WORDS) and (not is_english or bool(_YES_NO_EN.match(normalized)))
+    asks_status = _has_any(normalized, _STATUS_WORDS) and (not is_english or bool(_YES_NO_EN.search(normalized)))
     return QueryAnalysis(
         question=question,
         normalized=normalized,

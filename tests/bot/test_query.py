@@ -52,6 +52,9 @@ def test_an_english_status_question_asks_yes_or_no():
     # a ban mentioned on the way to another ask is no question of whether export is possible
     mention = analyze("Besides getting import bans lifted, what else does the prefecture want for its seafood?")
     assert not mention.asks_status and not mention.needs_destination
+    # a yes/no question after a greeting, or asked indirectly, is one too
+    assert analyze("Hello, can I export wagyu?").needs_destination
+    assert analyze("I want to know if beef is banned").asks_status
 
 
 def test_content_nouns_skip_question_words():
