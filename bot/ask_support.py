@@ -79,15 +79,29 @@ _SCOPED_TYPES = ("amount", "count", "rate", "rank")
 @lru_cache(maxsize=1)
 def _scope_patterns(path: Path = SCOPE_WORDS_PATH) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(national, prefectural) word patterns; a prefecture's name counts as prefectural."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    keys = ("national", "prefectural", "prefectures")
+    if not isinstance(raw, dict) or any(not isinstance(raw.get(k), list) or not raw[k] for k in keys):
+        raise ValueError(f"{path}: needs non-empty lists {', '.join(keys)} / "
+                         f"{', '.join(keys)} の空でないリストが必要です")
 
-    def alternation(words: list[str]) -> str:
-        forms = sorted({unicodedata.normalize("NFKC", str(w)) for w in words}, key=len, reverse=True)
-        # 国の is not read inside 韓国の/中国の/外国の: no kanji right before a word that starts with 国
-        return "|".join(rf"(?<![\u4e00-\u9fff]){re.escape(f)}" if f.startswith("国") else re.escape(f) for f in forms)
+    def form(word: str, bare_name: bool = False) -> str:
+        text = unicodedata.normalize("NFKC", str(word))
+        pattern = re.escape(text)
+        if text.isascii():  # Mie is not read in 「premier」, national not in 「international」
+            return rf"\b{pattern}\b"
+        if text.startswith(("国", "政府")):  # not inside 韓国の/外国の/台湾政府, nor in どの国が
+            pattern = rf"(?<![\u4e00-\u9fffのど]){pattern}"
+        if bare_name:  # 「宮城の」「宮城産」, not 「大分増えた」 or 「山口さん」
+            pattern += r"(?=県|府|都|道|の|産|で|は|が|に|内|全体|$)"
+        return pattern
 
-    national = re.compile(alternation(raw.get("national") or []), re.I)
-    prefectural = re.compile(alternation([*(raw.get("prefectural") or []), *(raw.get("prefectures") or [])]), re.I)
+    def alternation(patterns: list[str]) -> re.Pattern[str]:
+        return re.compile("|".join(sorted(patterns, key=len, reverse=True)), re.I)
+
+    national = alternation([form(w) for w in raw["national"]])
+    prefectural = alternation([form(w) for w in raw["prefectural"]]
+                              + [form(w, bare_name=True) for w in raw["prefectures"]])
     return national, prefectural
 
 

@@ -99,6 +99,22 @@ def test_a_prefecture_s_figure_is_not_the_nation_s(small_services):
     assert missing(analyze("国全体の米の輸出額はいくら？"), [], [national]) == ()
     assert missing(analyze("韓国の米の輸入額はいくら？"), [], [unit("韓国の米の輸入額は3億円でした。")]) == ()
     assert _labels("宮城県の米はどこで作られている？") == ["米"]
+    # a prefecture's name only as a name, Latin words only whole: no 大分 in 「大分増えた」, no Mie in 「premier」
+    assert [p.kind for p in asked(analyze("輸出額は大分増えた？いくら？")).pins] == []
+    assert [p.kind for p in asked(analyze("山口さんの会社の売上はいくら？")).pins] == []
+    assert [p.kind for p in asked(analyze("What is the premier brand's export value?")).pins] == []
+    assert _labels("Miyagi's international export value?") == ["Miyagi"]
+    assert missing(analyze("宮城県の米の輸出額はいくら？"), [], [unit("台湾政府が示した米の輸入額は3億円でした。")]) == ()
+
+
+def test_a_malformed_scope_file_is_an_error_naming_it(tmp_path):
+    from bot.ask_support import _scope_patterns
+
+    bad = tmp_path / "scope.yaml"
+    for text in ("", "national: 国全体\nprefectural: [県内]\nprefectures: [宮城]\n", "- 国全体\n"):
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match="scope.yaml"):
+            _scope_patterns.__wrapped__(bad)
 
 
 def test_the_chain_answers_a_near_miss_partially_and_says_what_is_missing(small_services):
@@ -117,6 +133,8 @@ def test_the_chain_answers_a_near_miss_partially_and_says_what_is_missing(small_
     ("協議会の住所はどこ？", "contact"),
     ("What was the export value of beef in 2023?", "amount"),
     ("How much are the strawberry exports worth?", "amount"),
+    ("Where can I learn about export rules?", None),  # no 「earn」 in learn, no 「fee」 in coffee
+    ("Is coffee from Miyagi sold abroad?", None),
 ])
 def test_the_value_a_question_asks_for(question, kind):
     assert asked(analyze(question)).kind == kind
