@@ -24,7 +24,8 @@ _ANAPHORA = re.compile(
 # A demonstrative that points back at what was just said (「それって同じ業界の…？」): the question leans on the
 # conversation even with a little more topic of its own than a bare ellipsis. Not これ/この: 「この戦略の…」 points at
 # the document the user is reading.
-_POINTS_AT_SAID = re.compile(r"^(それ|その|そこ|そちら)|\b(it|that|those)\b", re.I)
+# Japanese only: English 「Is it true that …」 says it and that without pointing back.
+_POINTS_AT_SAID = re.compile(r"^(それ(?!ぞれ)|その|そこ(?!で)|そちら)")
 _MAX_TOPIC_POINTING = 3
 # Endings that leave the predicate to the earlier turn: 「Xは？」「Xだと？」「Xの場合は？」「…のはいつ？」
 _ELLIPTICAL_END = re.compile(r"(は|では|だと|なら|の場合は?|向けは|はどう(ですか|でしょうか)?|のは[^、。はが]{0,8})[?？]?$")
@@ -116,21 +117,24 @@ def previous_context(conversation: list[Turn]) -> tuple[str | None, dict[str, st
     for turn in reversed(conversation):
         if turn.role == "assistant" and turn.slots.get("question"):
             return turn.slots["question"], dict(turn.slots)
-    answer_text = next((normalize_question(t.text) for t in reversed(conversation) if t.role == "assistant"), "")
-    last = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), None)
-    if last is None:
-        return None, {}
-    # a conversation without the assistant's slots (a Slack thread answered by hand, an export): the last user turn
-    # is read as it was meant, resolved against the turns before it when it could not stand alone either
-    text, carried = resolve_followup(conversation[last].text, conversation[:last])
-    # slots the user named first; else what the assistant's last answer was about (「その国」)
-    products = find_products(text) or find_products(answer_text)
-    countries = find_countries(text) or find_countries(answer_text)
-    return text, {
-        "question": text,
-        "product": carried.get("product") or (products[0] if products else None),
-        "country": carried.get("country") or (countries[0] if countries else None),
-    }
+    # a conversation without the assistant's slots (a Slack thread answered by hand, an export): the user turns are
+    # read oldest first, each as it was meant, resolved against what was understood before it (no recursion: a long
+    # thread of 「それは？」 costs one pass)
+    understood: tuple[str | None, dict[str, str | None]] = (None, {})
+    for i, turn in enumerate(conversation):
+        if turn.role != "user":
+            continue
+        text, carried = _resolve(turn.text, conversation[:i], *understood)
+        # slots the user named first; else what the assistant's answer to it was about (「その国」)
+        answer_text = next((normalize_question(t.text) for t in conversation[i + 1:] if t.role == "assistant"), "")
+        products = find_products(text) or find_products(answer_text)
+        countries = find_countries(text) or find_countries(answer_text)
+        understood = (text, {
+            "question": text,
+            "product": carried.get("product") or (products[0] if products else None),
+            "country": carried.get("country") or (countries[0] if countries else None),
+        })
+    return understood
 
 
 def _swap(text: str, old: str | None, new: str, kind: str, asked: str) -> str:
@@ -158,8 +162,13 @@ def _previous_topic(previous: str) -> str:
 
 def resolve_followup(question: str, conversation: list[Turn]) -> tuple[str, dict[str, str | None]]:
     """Return the question to answer and the slots carried over from earlier turns."""
+    return _resolve(question, conversation, *previous_context(conversation))
+
+
+def _resolve(question: str, conversation: list[Turn], previous: str | None,
+             slots: dict[str, str | None]) -> tuple[str, dict[str, str | None]]:
+    """The question read against `previous`, the question understood before it, and that question's slots."""
     normalized = normalize_question(question)
-    previous, slots = previous_context(conversation)
     if not previous or stands_alone(normalized, earlier_nouns(conversation)):
         return normalized, {}
     products, countries = find_products(normalized), find_countries(normalized)

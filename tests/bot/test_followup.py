@@ -141,3 +141,16 @@ def test_pointing_back_at_what_was_said_leans_on_the_conversation_with_a_little_
     # この points at the document being read, not at the last answer
     assert stands_alone("この輸出戦略の基本方針は？")
     assert stands_alone("同じ業界の会社どうしの連携ってある？")
+
+
+def test_a_long_thread_without_slots_is_read_in_one_pass():
+    conversation = [Turn(role="user", text="いちごを台湾に出すには何が必要？"), Turn(role="assistant", text="…")]
+    for _ in range(800):  # deeper than Python's recursion limit: one turn at a time, oldest first
+        conversation += [Turn(role="user", text="それは？"), Turn(role="assistant", text="…")]
+    question, slots = resolve_followup("じゃあ香港は？", conversation)
+    assert "香港" in question and slots == {"product": "いちご", "country": "香港"}
+
+
+def test_それぞれ_and_そこで_do_not_point_back_and_english_it_is_no_demonstrative():
+    assert stands_alone("Is it true that sake exports grew this year?")
+    assert stands_alone("日本酒と米それぞれの輸出額の目標は？")
