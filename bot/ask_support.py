@@ -3,7 +3,7 @@ each thing the question pins it to (a year, a product, a destination, a figure i
 
 A question about 2024 answered from a unit about 2022, or about Brazil from a unit about Hong Kong, is a near miss:
 the chain then answers `partial` and names what is missing (bot/policy.py). Grammar and general names only: the
-names a question can pin come from ingest's vocabulary and bot/data/general_names.yaml, never from the documents.
+names a question can pin come from ingest's vocabulary and bot/names.py (general names), never from the documents.
 """
 from __future__ import annotations
 
@@ -18,22 +18,20 @@ from typing import TYPE_CHECKING
 import yaml
 
 from bot.asks import detect_asks
-from bot.query import QueryAnalysis, asked_type, carries_type, content_noun_forms, token_surfaces
+from bot.names import names_in
+from bot.query import QueryAnalysis, asked_type, carries_type, content_noun_forms
 from bot.retriever import ScoredChunk
-from ingest import answer_units, find_countries, find_products, load_vocabulary, unit_text
+from ingest import answer_units, find_countries, find_products, unit_text
 
 if TYPE_CHECKING:  # the answerer uses the pins too: no import cycle at run time
     from bot.answer_extractive import Evidence
 
-GENERAL_NAMES_PATH = Path(__file__).parent / "data" / "general_names.yaml"
 # 2024年, 2024年度, FY2024, 令和6年: the years a question pins its figure to
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月")
 _REIWA = re.compile(r"令和\s*(\d{1,2}|元)\s*年")
 # a figure the question itself names (「110億人」「1パック」), not a year: digits with a unit right after them
 _FIGURE = re.compile(r"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|人|件|社|トン|t|kg|パック|個|本|箱|品目|か国|%|割|倍))")
-# names this short are read only as a whole word of the question (パン in ジャパン, もち in もちろん are not food)
-SHORT_NAME = 2
 # the pins a neighbouring unit can hold for another topic (a year, a month, a figure); names are checked as they are
 _NUMERIC_PINS = ("year", "month", "figure")
 TYPE_LABELS = {"amount": "金額", "count": "件数", "date": "時期", "rate": "割合", "rank": "順位", "person": "お名前",
@@ -135,66 +133,6 @@ def _years_in(text: str) -> set[str]:
     return years
 
 
-@lru_cache(maxsize=1)
-def general_names(path: Path = GENERAL_NAMES_PATH) -> tuple[tuple[str, str], ...]:
-    """(name, "country" | "food") pairs, longest first, leaving out the forms the vocabulary already knows."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    vocabulary = load_vocabulary()
-    known = {unicodedata.normalize("NFKC", f).lower()
-             for table in (vocabulary.products, vocabulary.countries)
-             for canonical, forms in table.items() for f in (canonical, *forms)}
-    names = {unicodedata.normalize("NFKC", str(n)): kind
-             for kind, key in (("country", "countries"), ("food", "foods")) for n in raw.get(key) or []}
-    return tuple(sorted(((n, k) for n, k in names.items() if n.lower() not in known), key=lambda p: -len(p[0])))
-
-
-def _vocabulary_spans(text: str) -> list[tuple[int, int]]:
-    """Where the question uses a product or country form the vocabulary knows (「sweet potato」 holds no 「potato」)."""
-    vocabulary = load_vocabulary()
-    spans = []
-    for table in (vocabulary.products, vocabulary.countries):
-        for canonical, forms in table.items():
-            for form in (canonical, *forms):
-                low = unicodedata.normalize("NFKC", form).lower()
-                if len(low) > 1:
-                    spans += [(m.start(), m.end()) for m in re.finditer(re.escape(low), text)]
-    return spans
-
-
-@lru_cache(maxsize=1)
-def _names_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
-    """One pattern for every general name, longest first (so the longest wins at a position), and each name's kind."""
-    names = general_names()
-    parts = [rf"\b{re.escape(n.lower())}\b" if n.isascii() else re.escape(n.lower()) for n, _kind in names]
-    return re.compile("|".join(parts)), {n.lower(): (n, kind) for n, kind in names}
-
-
-def _named(question: str) -> list[tuple[str, str]]:
-    """General names the question uses: longest match wins, none inside a vocabulary form, a short name only as a
-    whole word."""
-    text = question.lower()
-    pattern, named = _names_pattern()
-    taken = _vocabulary_spans(text)
-    words: set[str] | None = None  # Sudachi's words, read only when a short name turns up
-    found: list[tuple[str, str]] = []
-    for m in pattern.finditer(text):
-        low = m.group(0)
-        if any(a <= m.start() < b or a < m.end() <= b for a, b in taken) or named[low] in found:
-            continue
-        if len(low) <= SHORT_NAME and not low.isascii():
-            words = words if words is not None else {w.lower() for w in token_surfaces(question)}
-            if low not in words and f"お{low}" not in words:
-                continue
-        taken.append((m.start(), m.end()))
-        found.append(named[low])
-    return found
-
-
-def general_food_named(question: str) -> bool:
-    """Whether the question names a food of bot/data/general_names.yaml (as a whole word when the name is short)."""
-    return any(kind == "food" for _name, kind in _named(question))
-
-
 @lru_cache(maxsize=512)  # the policy and the answerer both read it for the same question
 def asked(analysis: QueryAnalysis) -> Asked:
     """What the question pins its ask to, and the answer type it asks for."""
@@ -203,7 +141,7 @@ def asked(analysis: QueryAnalysis) -> Asked:
     pins += [Pin(f"{m}月", "month", m) for m in dict.fromkeys(_MONTH.findall(question))]
     pins += [Pin(p, "product", p) for p in analysis.products[:1]]
     pins += [Pin(c, "country", c) for c in analysis.countries[:1]]
-    for name, kind in _named(question):
+    for name, kind in names_in(question):
         if kind == "country" or analysis.intent != "regulation":  # a rule speaks of foods by class (すべての食品)
             pins.append(Pin(name, "name", name))
     pins += [Pin(f.replace(" ", ""), "figure", f) for f in _FIGURE.findall(_YEAR.sub(" ", question))]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.ask_support import general_food_named
 from bot.models import Turn
+from bot.names import general_food_named
 from bot.query import content_noun_forms, normalize_question, topic_nouns
 from ingest import find_countries, find_products, load_vocabulary
 
