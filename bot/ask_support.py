@@ -111,9 +111,10 @@ def _prefectural_only(text: str) -> str | None:
     if found is None or national.search(text):
         return None
     word = found.group(0)
-    if word.startswith("県") or word.endswith("県"):
-        return "県" if word.startswith("県") else word
-    return word + "県" if text[found.end():found.end() + 1] == "県" else word
+    if word.startswith("県"):  # 県内, 県の: the prefecture unnamed
+        return "県"
+    # a bare name the question writes with 県 after it (宮城 + 県) is labelled as written
+    return word + "県" if not word.endswith("県") and text[found.end():found.end() + 1] == "県" else word
 
 
 def _national_only(text: str) -> bool:

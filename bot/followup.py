@@ -22,9 +22,8 @@ _ANAPHORA = re.compile(
     re.I,
 )
 # A demonstrative that points back at what was just said (「それって同じ業界の…？」): the question leans on the
-# conversation even with a little more topic of its own than a bare ellipsis. Not これ/この: 「この戦略の…」 points at
-# the document the user is reading.
-# Japanese only: English 「Is it true that …」 says it and that without pointing back.
+# conversation even with a little more topic of its own than a bare ellipsis. Not これ/この (「この戦略の…」 points at
+# the document being read), not それぞれ/そこで, and not English (「Is it true that …」 points at nothing).
 _POINTS_AT_SAID = re.compile(r"^(それ(?!ぞれ)|その|そこ(?!で)|そちら)")
 _MAX_TOPIC_POINTING = 3
 # Endings that leave the predicate to the earlier turn: 「Xは？」「Xだと？」「Xの場合は？」「…のはいつ？」
