@@ -190,9 +190,12 @@ def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Ev
     if not typed:
         return tuple(anywhere + type_label)
     numeric = [p for p in ask.pins if p.kind in _NUMERIC_PINS]
+    # a figure's type (an amount, a rank) in a unit about another topic is a neighbour too, as a year is
+    figure_type = ask.kind in _SCOPED_TYPES
     # the answerer's first pick holds the asked year or figure: its judgement of what the question is about stands
-    first_holds = bool(evidence) and all(p.met_by(evidence[0].text, "") for p in numeric)
-    on_topic = None if not numeric or first_holds else _TopicCover(analysis.normalized, ask, units)
+    first_holds = bool(evidence) and all(p.met_by(evidence[0].text, "") for p in numeric) and (
+        not figure_type or holds_type(evidence[0].text))
+    on_topic = None if not (numeric or figure_type) or first_holds else _TopicCover(analysis.normalized, ask, units)
     best: list[str] | None = None
     for text, heading in typed:
         unmet = [p.label for p in ask.pins if not p.met_by(text, heading)]

@@ -73,6 +73,22 @@ def test_the_asked_year_in_a_unit_about_something_else_is_a_near_miss(small_serv
     assert missing(analyze("西海岸の取扱店はどうなった？"), hits, []) == ()
 
 
+def test_an_asked_rank_or_amount_in_a_unit_about_something_else_is_a_near_miss(small_services):
+    sake = _hits(small_services, "sake-case")[0]
+
+    def unit(text: str) -> Evidence:
+        return Evidence(text=text, hit=sake, position=0, score=1.0)
+
+    volume = unit("宮城県の日本酒の製成数量は5,996klです。")
+    other_rank = unit("宮城県の日本酒は酒蔵の数が第2位です。")
+    question = analyze("宮城の日本酒の製成数量は全国で何位？")
+    # the only rank is of something else than the volume the question asks about
+    assert missing(question, [], [volume, other_rank]) == ("順位",)
+    assert missing(question, [], [volume, unit("宮城県の日本酒の製成数量は第5位です。")]) == ()
+    # the answerer's first pick carrying the asked rank is trusted, as with a year
+    assert missing(question, [], [other_rank, volume]) == ()
+
+
 def test_a_count_is_answered_in_the_asked_counter_and_not_by_the_question_s_own_figure(small_services):
     oyster = _hits(small_services, "oyster-hongkong")[0]
     unit = Evidence(text="2024年、5か国から15社のバイヤーを招きました。", hit=oyster, position=0, score=1.0)
