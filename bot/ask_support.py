@@ -31,7 +31,8 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月")
 _REIWA = re.compile(r"令和\s*(\d{1,2}|元)\s*年")
 # a figure the question itself names (「110億人」「1パック」), not a year: digits with a unit right after them
-_FIGURE = re.compile(r"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|人|件|社|トン|t|kg|パック|個|本|箱|品目|か国|%|割|倍))")
+_FIGURE = re.compile(r"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|人|名|件|社|軒|トン|t|kg|パック|個|本|箱|品目|商品|"
+                     r"か国|カ国|ヶ国|事例|団体|店舗|店|か所|カ所|回|%|割|倍))")
 # the pins a neighbouring unit can hold for another topic (a year, a month, a figure); names are checked as they are
 _NUMERIC_PINS = ("year", "month", "figure")
 TYPE_LABELS = {"amount": "金額", "count": "件数", "date": "時期", "rate": "割合", "rank": "順位", "person": "お名前",

@@ -98,6 +98,9 @@ def test_a_count_is_answered_in_the_asked_counter_and_not_by_the_question_s_own_
     assert missing(analyze("2024年に招いたバイヤーは何人？"), [], [unit]) == ("件数",)
     # a breakdown of the figure the question names: the unit's 15社 is the question's own, not an answer
     assert missing(analyze("2024年に招いたバイヤー15社のうち、商社は何社？"), [], [unit]) == ("件数",)
+    # every counter a count is asked in is a counter of the question's own figure too: 23名 is given, not an answer
+    guests = Evidence(text="2023年度に、輸入事業者やソムリエなど23名を招きました。", hit=oyster, position=0, score=1.0)
+    assert missing(analyze("招いた23名のうち、ソムリエは何人？"), [], [guests]) == ("件数",)
 
 
 def test_a_prefecture_s_figure_is_not_the_nation_s(small_services):
