@@ -30,9 +30,10 @@ if TYPE_CHECKING:  # the answerer uses the pins too: no import cycle at run time
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _MONTH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月")
 _REIWA = re.compile(r"令和\s*(\d{1,2}|元)\s*年")
+# the counters a count is asked in (何社, 何か国) and a question's own figure is written in (15社, 23名)
+_COUNTERS = "件|社|人|名|軒|品目|商品|か国|カ国|ヶ国|事例|団体|店舗|店|か所|カ所|回"
 # a figure the question itself names (「110億人」「1パック」), not a year: digits with a unit right after them
-_FIGURE = re.compile(r"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|人|名|件|社|軒|トン|t|kg|パック|個|本|箱|品目|商品|"
-                     r"か国|カ国|ヶ国|事例|団体|店舗|店|か所|カ所|回|%|割|倍))")
+_FIGURE = re.compile(rf"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|トン|t|kg|パック|個|本|箱|%|割|倍|{_COUNTERS}))")
 # the pins a neighbouring unit can hold for another topic (a year, a month, a figure); names are checked as they are
 _NUMERIC_PINS = ("year", "month", "figure")
 TYPE_LABELS = {"amount": "金額", "count": "件数", "date": "時期", "rate": "割合", "rank": "順位", "person": "お名前",
@@ -212,7 +213,7 @@ def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Ev
 
 
 # 「何社」「何か国」: the counter a count question asks in, and the forms a unit may write it in
-_ASKED_COUNTER = re.compile(r"何\s*(件|社|人|名|軒|品目|商品|か国|カ国|ヶ国|事例|団体|店舗|店|か所|カ所|回)")
+_ASKED_COUNTER = re.compile(rf"何\s*({_COUNTERS})")
 _COUNTER_FORMS = {"人": "人|名", "名": "人|名", "か国": "か国|カ国|ヶ国|国・地域", "カ国": "か国|カ国|ヶ国|国・地域",
                   "ヶ国": "か国|カ国|ヶ国|国・地域", "か所": "か所|カ所|箇所", "カ所": "か所|カ所|箇所", "店": "店舗|店",
                   "店舗": "店舗|店"}

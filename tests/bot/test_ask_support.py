@@ -1,6 +1,8 @@
 """What a question pins its ask to, and whether the top chunks hold it (bot/ask_support.py), on the real small index."""
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from bot import texts
@@ -9,6 +11,11 @@ from bot.ask_support import asked, missing
 from bot.query import analyze
 from bot.retriever import ScoredChunk
 from ingest import answer_units
+
+
+def _unit(hit: ScoredChunk, text: str) -> Evidence:
+    """A picked unit with the given text, from the given hit."""
+    return Evidence(text=text, hit=hit, position=0, score=1.0)
 
 
 def _labels(question: str) -> list[str]:
@@ -75,10 +82,7 @@ def test_the_asked_year_in_a_unit_about_something_else_is_a_near_miss(small_serv
 
 def test_an_asked_rank_or_amount_in_a_unit_about_something_else_is_a_near_miss(small_services):
     sake = _hits(small_services, "sake-case")[0]
-
-    def unit(text: str) -> Evidence:
-        return Evidence(text=text, hit=sake, position=0, score=1.0)
-
+    unit = functools.partial(_unit, sake)
     volume = unit("宮城県の日本酒の製成数量は5,996klです。")
     other_rank = unit("宮城県の日本酒は酒蔵の数が第2位です。")
     question = analyze("宮城の日本酒の製成数量は全国で何位？")
@@ -105,10 +109,7 @@ def test_a_count_is_answered_in_the_asked_counter_and_not_by_the_question_s_own_
 
 def test_a_prefecture_s_figure_is_not_the_nation_s(small_services):
     oyster = _hits(small_services, "oyster-hongkong")[0]
-
-    def unit(text: str) -> Evidence:
-        return Evidence(text=text, hit=oyster, position=0, score=1.0)
-
+    unit = functools.partial(_unit, oyster)
     national = unit("国全体の米の輸出額は94億円でした。")
     prefectural = unit("県産米の輸出額は2億円でした。")
     assert _labels("宮城県の米の輸出額はいくら？") == ["米", "宮城県"]
