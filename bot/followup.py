@@ -164,6 +164,20 @@ def resolve_followup(question: str, conversation: list[Turn]) -> tuple[str, dict
     return _resolve(question, conversation, *previous_context(conversation))
 
 
+def read_with_conversation(question: str, conversation: list[Turn]) -> bool:
+    """Whether the question is a follow-up: there is an earlier question, and this one cannot stand alone."""
+    return any(t.role == "user" for t in conversation) and not stands_alone(
+        normalize_question(question), earlier_nouns(conversation))
+
+
+def previous_exchange(conversation: list[Turn]) -> str:
+    """The last question asked and the answer to it, as one text: what a follow-up is about."""
+    last_user = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), None)
+    if last_user is None:
+        return ""
+    return " ".join(turn.text for turn in conversation[last_user:])
+
+
 def _resolve(question: str, conversation: list[Turn], previous: str | None,
              slots: dict[str, str | None]) -> tuple[str, dict[str, str | None]]:
     """The question read against `previous`, the question understood before it, and that question's slots."""

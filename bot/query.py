@@ -74,6 +74,9 @@ class QueryAnalysis:
     asks_which_place: bool = False
     product_phrase: str | None = None  # what is to be exported, in the question's words, vocabulary or not
     asks_export_rules: bool = False  # "I want to export X: what rules apply / what is needed?"
+    # a follow-up's previous exchange (the question before it and its answer): retrieval searches it too, at a lower
+    # weight, so the chunk the conversation is about ranks high even when the follow-up shares few words with it
+    context_text: str = ""
 
     @property
     def needs_destination(self) -> bool:
@@ -258,8 +261,9 @@ def detect_intent(normalized: str) -> str:
     return "fact"
 
 
-def analyze(question: str, carried_slots: dict[str, str | None] | None = None) -> QueryAnalysis:
-    """Understand one question; `carried_slots` fill a slot the question itself leaves empty."""
+def analyze(question: str, carried_slots: dict[str, str | None] | None = None, context: str = "") -> QueryAnalysis:
+    """Understand one question; `carried_slots` fill a slot the question itself leaves empty; `context` is the
+    earlier exchange a follow-up is read with."""
     normalized = normalize_question(question)
     products = tuple(find_products(normalized))
     countries = tuple(find_countries(normalized))
@@ -289,4 +293,5 @@ def analyze(question: str, carried_slots: dict[str, str | None] | None = None) -
         product_phrase=(products[0] if products else phrase_match.group("p").strip() if phrase_match else None),
         asks_export_rules=bool(_EXPORT_INTENT.search(normalized)) and (
             asks_status or bool(_ASKS_RULES.search(normalized))),
+        context_text=normalize_question(context) if context else "",
     )

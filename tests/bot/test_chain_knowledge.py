@@ -58,3 +58,28 @@ def test_english_question_retrieves_japanese_documents(ask):
 def test_abbreviation_finds_the_full_name(ask):
     answer = ask("ドンキとの協定はいつ結んだ？")
     assert "2023年12月" in answer.text
+
+
+def test_a_follow_up_is_retrieved_with_the_exchange_it_follows(knowledge_services):
+    """「実績はもう超えてる？」 shares no word with the target sentence; the exchange before it does."""
+    from dataclasses import replace
+
+    from bot.followup import previous_exchange, resolve_followup
+    from bot.models import Turn
+    from bot.query import analyze
+
+    conversation = [Turn(role="user", text="さつまいもの輸出、国はいくらを目標にしてる？"),
+                    Turn(role="assistant", text="国は2025年に28億円を目標にしています。")]
+    question, carried = resolve_followup("実績はもう超えてる？", conversation)
+    retriever = knowledge_services.chain.retriever
+
+    def rank(context: str, weight: float = retriever.settings.context_weight) -> int:
+        searcher = retriever.model_copy(update={"settings": replace(retriever.settings, context_weight=weight)})
+        hits = searcher.search(analyze(question, carried, context), k=8)
+        return next((i for i, h in enumerate(hits, 1) if "29億円" in h.chunk.text), 99)
+
+    with_context = rank(previous_exchange(conversation))
+    assert with_context <= 3 and with_context < rank("")
+    assert rank(previous_exchange(conversation), weight=0.0) == rank("")  # the setting turns it off
+    answer = knowledge_services.chain.ask("実績はもう超えてる？", conversation=conversation)
+    assert "29億円" in answer.text

@@ -1,4 +1,5 @@
-from bot.followup import earlier_nouns, is_elliptical, resolve_followup, stands_alone
+from bot.followup import (earlier_nouns, is_elliptical, previous_exchange, read_with_conversation, resolve_followup,
+                          stands_alone)
 from bot.models import Turn
 
 
@@ -154,3 +155,13 @@ def test_a_long_thread_without_slots_is_read_in_one_pass():
 def test_それぞれ_and_そこで_do_not_point_back_and_english_it_is_no_demonstrative():
     assert stands_alone("Is it true that sake exports grew this year?")
     assert stands_alone("日本酒と米それぞれの輸出額の目標は？")
+
+
+def test_only_a_follow_up_is_read_with_the_previous_exchange():
+    conversation = [Turn(role="user", text="日本酒の輸出、今どうなってる？"), Turn(role="assistant", text="輸出額は伸びています。"),
+                    Turn(role="user", text="さつまいもの輸出目標は？"), Turn(role="assistant", text="2025年に28億円です。")]
+    assert previous_exchange(conversation) == "さつまいもの輸出目標は？ 2025年に28億円です。"  # the last exchange only
+    assert read_with_conversation("実績は？", conversation)
+    assert not read_with_conversation("宮城県の輸出戦略の基本方針は？", conversation)
+    assert not read_with_conversation("実績は？", [])
+    assert previous_exchange([]) == ""
