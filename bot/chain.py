@@ -13,7 +13,7 @@ from bot.answer_extractive import Evidence, ExtractiveAnswerer
 from bot.curated import CuratedAnswerStore
 from bot.errors import AssistantError, BadQuestion, IndexUnavailable
 from bot.freshness import regulation_disclaimer
-from bot.followup import previous_exchange, read_with_conversation, resolve_followup, stands_alone
+from bot.followup import conversation_context, resolve_followup, stands_alone
 from bot.models import Answer, AnswerMode, Citation, RetrievedChunk, Turn
 from bot.policy import AbstentionSettings, AnswerPolicy
 from bot.query import QueryAnalysis, analyze
@@ -127,8 +127,7 @@ class AssistantChain:
         if self.llm is not None and work.conversation and not stands_alone(stripped):
             # LLM mode condenses the follow-up itself; the rule-based rewrite stays as the fallback
             effective = self.llm.condense(stripped, work.conversation, carried) or effective
-        context = previous_exchange(work.conversation) if read_with_conversation(stripped, work.conversation) else ""
-        work.analysis = analyze(effective, carried, context)
+        work.analysis = analyze(effective, carried, conversation_context(stripped, work.conversation))
         return work
 
     def _curated_or_clarify(self, work: _Work) -> _Work:

@@ -170,6 +170,11 @@ def read_with_conversation(question: str, conversation: list[Turn]) -> bool:
         normalize_question(question), earlier_nouns(conversation))
 
 
+def conversation_context(question: str, conversation: list[Turn]) -> str:
+    """What retrieval searches beside a follow-up: the exchange it follows (empty for a question that stands alone)."""
+    return previous_exchange(conversation) if read_with_conversation(question, conversation) else ""
+
+
 def previous_exchange(conversation: list[Turn]) -> str:
     """The last question asked and the answer to it, as one text: what a follow-up is about."""
     last_user = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), None)

@@ -19,7 +19,7 @@ DEFAULT_DATASET = Path(__file__).parent / "datasets" / "dev.jsonl"
 
 def candidate_rows(chain, items: list[dict]) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     """Per item with facts: (id, feature matrix, labels, hand scores) over the units the selector considers."""
-    from bot.followup import resolve_followup
+    from bot.followup import conversation_context, resolve_followup
     from bot.query import analyze
 
     rows = []
@@ -29,7 +29,7 @@ def candidate_rows(chain, items: list[dict]) -> list[tuple[str, np.ndarray, np.n
             continue
         conversation = conversation_of(item)
         effective, carried = resolve_followup(item["question"], conversation)
-        analysis = analyze(effective, carried)
+        analysis = analyze(effective, carried, conversation_context(item["question"], conversation))
         hits = chain.retriever.search(analysis, k=chain.settings.k)
         given = tuple(t.text for t in conversation if t.role == "assistant")
         units = chain.extractive.candidates(analysis, hits, given)
