@@ -12,6 +12,8 @@ import bm25s
 import numpy as np
 from sudachipy import Dictionary, SplitMode
 
+from ingest.index.manifest import IndexCorruptError
+
 TOKENIZER_NAME = "sudachipy"
 # Mode and bigrams were chosen with scripts/measure_tokenizer.py on evals/datasets/dev.jsonl (BM25 alone):
 # mode B + bigrams tied the best recall@5 and came within 0.01 of the best MRR@10; words alone in mode B
@@ -110,9 +112,10 @@ def _cut(text: str, mode: str, char_bigrams: bool, nouns: list[Noun] | None) -> 
 
 def noun_morphemes(text: str) -> list[Noun]:
     """Every noun Sudachi finds in the text (after NFKC), as it found it: the bot decides which name a topic."""
-    morphemes = sudachi_tokenizer().tokenize(unicodedata.normalize("NFKC", text), getattr(SplitMode, NOUN_SPLIT_MODE))
-    return [(m.normalized_form(), m.surface(), pos[1], pos[2]) for m in morphemes
-            if (pos := m.part_of_speech())[0] == "名詞"]
+    mode = getattr(SplitMode, NOUN_SPLIT_MODE)
+    return [(m.normalized_form(), m.surface(), pos[1], pos[2])
+            for piece in _pieces(unicodedata.normalize("NFKC", text))  # Sudachi refuses a text over ~49 KB
+            for m in sudachi_tokenizer().tokenize(piece, mode) if (pos := m.part_of_speech())[0] == "名詞"]
 
 
 def tokens_and_nouns(text: str) -> tuple[list[str], list[Noun]]:
@@ -147,9 +150,12 @@ class NounTable:
         path = directory / _NOUNS_FILE
         if not path.is_file():
             return None
-        table = json.loads(path.read_text(encoding="utf-8"))
-        rows = table["public"] if public_only else table["public"] + table["internal"]
-        return [(form, surface, pos1, pos2) for form, surface, pos1, pos2 in rows]
+        try:
+            table = json.loads(path.read_text(encoding="utf-8"))
+            rows = table["public"] if public_only else table["public"] + table["internal"]
+            return [(str(form), str(surface), str(pos1), str(pos2)) for form, surface, pos1, pos2 in rows]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:  # JSONDecodeError: ValueError
+            raise IndexCorruptError(path, f"読めません / unreadable: {error!r}", directory.parent.parent) from error
 
 
 @dataclass

@@ -162,3 +162,26 @@ def test_the_noun_table_keeps_public_nouns_apart_from_nouns_only_internal_chunks
     assert sorted(set(public)) == NounTable.read(tmp_path, public_only=True)
     assert sorted(set(public) | set(internal)) == sorted(NounTable.read(tmp_path, public_only=False) or [])
     assert NounTable.read(tmp_path / "elsewhere", public_only=True) is None  # an index written before the table
+
+
+def test_nouns_of_a_text_above_sudachis_input_limit_are_all_found():
+    from ingest.index.lexical import noun_morphemes
+
+    text = "宮城県の牡蛎を香港へ輸出する。" * 1500  # ~67 KB in UTF-8: Sudachi refuses it as one input
+    assert len(text.encode("utf-8")) > 49_149
+    assert [surface for _form, surface, _p1, _p2 in noun_morphemes(text)].count("香港") == 1500
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"public": []}', '{"public": [["a", "b"]], "internal": []}',
+                                     b"\xff\xfe"])
+def test_a_broken_noun_table_is_a_corrupt_index_that_names_the_file_and_the_rebuild(tmp_path, content):
+    from ingest.index.lexical import NounTable
+    from ingest.index.manifest import IndexCorruptError
+
+    lexical = tmp_path / "idx" / "gen-000001" / "lexical"
+    lexical.mkdir(parents=True)
+    path = lexical / "nouns.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    with pytest.raises(IndexCorruptError) as caught:
+        NounTable.read(lexical, public_only=False)
+    assert str(path) in str(caught.value) and "作り直してください" in str(caught.value)
