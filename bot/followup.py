@@ -6,8 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from bot.data_files import read_word_lists
 from bot.models import Turn
 from bot.names import general_food_named
 from bot.query import content_noun_forms, normalize_question, topic_nouns
@@ -49,8 +48,8 @@ _LONG_NOUN = 4
 
 @lru_cache(maxsize=1)
 def aspect_words(path: Path = ASPECTS_PATH) -> frozenset[str]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return frozenset(normalize_question(str(w)).lower() for w in raw.get("aspect_words", []))
+    raw = read_word_lists(path, required=("aspect_words",))
+    return frozenset(normalize_question(w).lower() for w in raw["aspect_words"])
 
 
 def own_topic(question: str, earlier: frozenset[str] = frozenset()) -> int:

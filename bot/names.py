@@ -7,8 +7,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from bot.data_files import read_word_lists
 from bot.query import token_surfaces
 from ingest import load_vocabulary
 
@@ -20,13 +19,13 @@ SHORT_NAME = 2
 @lru_cache(maxsize=1)
 def general_names(path: Path = GENERAL_NAMES_PATH) -> tuple[tuple[str, str], ...]:
     """(name, "country" | "food") pairs, longest first, leaving out the forms the vocabulary already knows."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_word_lists(path, required=("countries", "foods"))
     vocabulary = load_vocabulary()
     known = {unicodedata.normalize("NFKC", f).lower()
              for table in (vocabulary.products, vocabulary.countries)
              for canonical, forms in table.items() for f in (canonical, *forms)}
     names = {unicodedata.normalize("NFKC", str(n)): kind
-             for kind, key in (("country", "countries"), ("food", "foods")) for n in raw.get(key) or []}
+             for kind, key in (("country", "countries"), ("food", "foods")) for n in raw[key]}
     return tuple(sorted(((n, k) for n, k in names.items() if n.lower() not in known), key=lambda p: -len(p[0])))
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from sudachipy import SplitMode
 
+from bot.data_files import read_word_lists
 from ingest import Noun, find_countries, find_products, noun_morphemes, sudachi_tokenizer
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.yaml"
@@ -107,8 +107,8 @@ def normalize_question(text: str) -> str:
 @lru_cache(maxsize=1)
 def load_glossary(path: Path = GLOSSARY_PATH) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Glossary entries, longest form first so that 'import ban' wins over 'ban'."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = [(normalize_question(str(form)).lower(), tuple(str(t) for t in terms)) for form, terms in raw.items()]
+    raw = read_word_lists(path)
+    entries = [(normalize_question(form).lower(), tuple(terms)) for form, terms in raw.items()]
     return tuple(sorted(entries, key=lambda e: -len(e[0])))
 
 

@@ -108,8 +108,21 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         llm=llm,
     )
     consultations = ConsultationLog(settings.feedback_db, settings.consultation_retention_days)
+    _read_data_files()
     return Services(settings=settings, live_index=live_index, chain=chain, curated=curated, embedder=embedder,
                     consultations=consultations)
+
+
+def _read_data_files() -> None:
+    """Read the word lists of bot/data/ now, so a malformed one stops start-up with a DataFileError naming it
+    instead of failing the first question that needs it."""
+    from bot.followup import aspect_words
+    from bot.names import general_names
+    from bot.query import load_glossary
+
+    load_glossary()
+    general_names()
+    aspect_words()
 
 
 class _Tokenizer:
