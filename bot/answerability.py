@@ -13,12 +13,19 @@ from typing import Any
 import numpy as np
 
 from bot.answer_extractive import Evidence
-from bot.query import QueryAnalysis, asked_type_missing, content_noun, content_noun_forms
+from bot.query import QueryAnalysis, asked_type_missing, content_noun, content_noun_forms, glossary_terms
+from bot.names import names_in
 from bot.retriever import ScoredChunk
+from ingest import find_countries, find_products, noun_morphemes
 
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
-FEATURES = ("dense", "dense_gap", "margin", "coverage", "coverage_expanded", "unknown_share", "type_missing",
+# What the model weighs. Not the retrieval margins (dense_gap, margin: still reported): their scale follows the
+# index's size, so a model fit on one index misread another (a small index's wide gaps read as unanswerable).
+FEATURES = ("dense", "coverage", "coverage_expanded", "unknown_share", "unknown_name_share", "type_missing",
             "year_missing", "year_value_missing", "product_missing", "country_missing", "evidence", "evidence_coverage")
+# a standardized feature is read within this many deviations: an index unlike the one the model was fit on must not
+# push a question far outside what the fit saw
+CLIP = 3.0
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _LATIN_TOKEN = re.compile(r"^[a-z0-9.\-]+$")
 _YEAR_MENTION = re.compile(r"(?:19|20)\d{2}\s*(?:年度|年)?")
@@ -44,7 +51,7 @@ class AnswerabilityModel:
 
     def probability(self, values: dict[str, float]) -> float:
         z = self.intercept + sum(
-            c * ((values.get(name, 0.0) - m) / (s or 1.0))
+            c * max(-CLIP, min(CLIP, (values.get(name, 0.0) - m) / (s or 1.0)))
             for name, m, s, c in zip(self.features, self.mean, self.scale, self.coef)
         )
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
@@ -139,6 +146,21 @@ class AudienceVocabulary:
         return matrix / (np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9)
 
 
+def _said_otherwise(noun: str, known: frozenset[str], tokenize) -> bool:
+    """The noun is a vocabulary form of a product or country, or a glossary entry with a term the documents use."""
+    if find_products(noun) or find_countries(noun):
+        return True
+    return any(token in known for term in glossary_terms(noun) for token in tokenize(term))
+
+
+def _is_name(noun: str) -> bool:
+    """A product, country, food or place name (the vocabulary, bot/data/general_names.yaml, or Sudachi's proper
+    nouns), as against a common word."""
+    if find_products(noun) or find_countries(noun) or names_in(noun):
+        return True
+    return any(pos1 == "固有名詞" for _form, _surface, pos1, _pos2 in noun_morphemes(noun))
+
+
 def _year_has_value(year: str, texts: list[str]) -> bool:
     """Some line naming the year also holds a number that is not itself a year."""
     for text in texts:
@@ -166,7 +188,12 @@ def question_features(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence
             expanded += max((sim for term, sim in near if term in present), default=0.0)
     coverage = len(matched) / len(nouns) if nouns else 1.0
     coverage_expanded = (len(matched) + expanded) / len(nouns) if nouns else 1.0
-    unknown = [n for n in nouns if n not in known]
+    # a word the vocabulary or the glossary reads as the documents' own words (牡蠣 → 水産物/カキ, ドンキ → PPIH) is
+    # not unknown to them, whatever its spelling
+    unknown = [n for n in nouns if n not in known and not _said_otherwise(n, known, vocabulary.tokenize)]
+    # a name the documents never use (a product, a place: 「メロン」「ケニア」) says the question is about something they
+    # do not cover; an everyday word they never use (ペース, お客さん, チェック) says only that it is worded otherwise
+    unknown_names = [n for n in unknown if _is_name(n)]
     in_evidence: set[str] = set()
     for e in evidence:
         in_evidence |= set(vocabulary.tokenize(e.text))
@@ -180,7 +207,8 @@ def question_features(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence
         "margin": round(scores[0] - scores[1], 4) if len(scores) > 1 else (scores[0] if scores else 0.0),
         "coverage": round(coverage, 4),
         "coverage_expanded": round(min(1.0, coverage_expanded), 4),
-        "unknown_share": round(len(unknown) / len(nouns), 4) if nouns else 0.0,
+        "unknown_share": round((len(unknown) - len(unknown_names)) / len(nouns), 4) if nouns else 0.0,
+        "unknown_name_share": round(len(unknown_names) / len(nouns), 4) if nouns else 0.0,
         # the asked value type (date, amount, count, rate) must occur in the picked sentences or the top chunks:
         # a date one sentence away is the sentence picker's miss, not the documents'
         "type_missing": float(asked_type_missing(analysis.normalized, [e.text for e in evidence]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bot.answerability import FEATURES, MODEL_PATH
+from bot.answerability import CLIP, FEATURES, MODEL_PATH
 
 SWAPS_PATH = Path(__file__).parent / "datasets" / "counterfactual_swaps.yaml"
 _YEAR = re.compile(r"((?:19|20)\d{2})(\s*年)")
@@ -97,7 +97,7 @@ def fit(examples: list[Example], max_false: float, folds: int = 5, seed: int = 0
     y = np.array([e.answerable for e in examples], dtype=int)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    z = (x - mean) / scale
+    z = np.clip((x - mean) / scale, -CLIP, CLIP)  # as the model reads them when serving
     cv = np.zeros(len(y))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(z, y):
         model = LogisticRegression(C=1.0, max_iter=2000).fit(z[train], y[train])

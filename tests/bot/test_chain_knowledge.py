@@ -35,8 +35,6 @@ def test_what_strawberry_exporters_must_register(ask):
     assert "園地" in answer.text and "選果こん包施設" in answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the calibrated model (false abstention ≤ 3% on dev) answers this with "
-                   "the national export figures; the unknown-noun veto that caught it is gone. Known miss, reported.")
 def test_subsidy_cap_the_documents_do_not_give(ask):
     answer = ask("輸出の補助金の上限額はいくらですか？")
     assert answer.outcome in ("abstain", "partial")  # never the national export figures as if they answered it

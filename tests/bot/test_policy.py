@@ -22,6 +22,31 @@ def test_a_word_only_an_internal_note_uses_tells_a_public_caller_nothing(small_s
     assert internal.features["unknown_share"] < asked[0].features["unknown_share"]  # internal callers know it
 
 
+@pytest.mark.parametrize("question, names, words", [
+    ("いちごを台湾に送るとき、お客さんのペースはどう？", 0.0, 0.5),  # everyday words the documents never use
+    ("メロンを台湾に送るときは何を確かめますか？", 0.5, 0.0),  # a product no document names
+    ("香港に牡蠣って今輸出できる？", 0.0, 0.0),  # the vocabulary reads 牡蠣 as the documents' カキ/水産物
+])
+def test_an_unknown_name_and_an_unknown_everyday_word_are_told_apart(small_services, question, names, words):
+    features = small_services.chain.ask(question).features
+    assert features["unknown_name_share"] == pytest.approx(names, abs=0.01)
+    assert features["unknown_share"] == pytest.approx(words, abs=0.01)
+
+
+def test_a_name_the_documents_never_use_weighs_more_than_an_everyday_word_they_never_use():
+    model = AnswerabilityModel.load()
+    base = {"dense": 0.9, "coverage": 1.0, "coverage_expanded": 1.0, "evidence": 0.5, "evidence_coverage": 1.0}
+    assert model.probability({**base, "unknown_name_share": 0.3}) < model.threshold < model.probability(
+        {**base, "unknown_share": 0.3})
+
+
+def test_a_feature_far_outside_the_fit_is_read_at_the_clip():
+    from bot.answerability import CLIP
+
+    model = AnswerabilityModel(("dense",), (0.9,), (0.01,), (1.0,), 0.0, 0.5)
+    assert model.probability({"dense": 0.9 + 100 * 0.01}) == model.probability({"dense": 0.9 + CLIP * 0.01})
+
+
 def _forced(chain, threshold: float):
     """The same chain with a model that answers only above `threshold` whatever the features say."""
     model = AnswerabilityModel(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES),
@@ -55,6 +80,7 @@ def test_the_fitted_model_ships_with_the_features_the_chain_computes():
     base = {"dense": 0.9, "coverage": 1.0, "coverage_expanded": 1.0, "evidence": 0.5, "evidence_coverage": 1.0}
     assert model.probability({**base, "year_missing": 1.0, "type_missing": 1.0}) < model.probability(base)
     assert model.probability({**base, "unknown_share": 0.6}) < model.probability(base)
+    assert model.probability({**base, "unknown_name_share": 0.6}) < model.probability(base)
 
 
 @pytest.mark.parametrize("question", ["味噌を海外で売りたいんですが、ルールはありますか？", "I want to export miso. What are the rules?"])
