@@ -37,3 +37,21 @@ def test_the_nouns_question_words_are_compared_with_are_the_content_nouns_of_the
     nouns = small_services.chain.policy.vocabulary.nouns(reader, audience)  # the session's: its vectors are embedded once
     assert nouns == japanese and len(nouns) > 50
     assert ("カナリア" in nouns) == (audience == "internal")
+
+
+@pytest.mark.parametrize("question, missing", [
+    ("2024年の輸出件数はいくつ？", 1.0),  # a figure asked for a year whose row is still empty
+    ("2024年はどこの国で商談会をした？", 0.0),  # a place asked: the year needs no number beside it
+])
+def test_a_year_without_a_value_counts_only_when_a_figure_is_asked(small_services, question, missing):
+    from bot.answerability import question_features
+    from bot.query import analyze
+    from bot.retriever import ScoredChunk
+    from ingest import Chunk
+
+    chunk = Chunk(chunk_id="c1", doc_id="d", text="商談会はイタリアとスイスで開いた。\n2024年：\n2023年：12件", section_path=("実績",),
+                  anchor="a", ordinal=0, title="実績", as_of="2024-08", audience="public", kind="strategy")
+    reader = small_services.live_index.current()
+    features = question_features(analyze(question), [ScoredChunk(chunk, 1.0, 0.9)], [], reader, "public",
+                                 small_services.chain.policy.vocabulary)
+    assert features["year_value_missing"] == missing
