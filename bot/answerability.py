@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from bot.answer_extractive import Evidence
-from bot.query import QueryAnalysis, asked_type, asked_type_missing, content_noun, content_noun_forms, glossary_terms
+from bot.query import FIGURE_TYPES, QueryAnalysis, asked_type, asked_type_missing, content_noun, content_noun_forms, glossary_terms
 from bot.names import names_in
 from bot.retriever import ScoredChunk
 from ingest import find_countries, find_products, noun_morphemes
@@ -26,7 +26,6 @@ FEATURES = ("dense", "coverage", "coverage_expanded", "unknown_share", "unknown_
 # a standardized feature is read within this many deviations: an index unlike the one the model was fit on must not
 # push a question far outside what the fit saw
 CLIP = 3.0
-_FIGURES = ("amount", "count", "rate", "rank")  # asked types whose value is a number
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _LATIN_TOKEN = re.compile(r"^[a-z0-9.\-]+$")
 _YEAR_MENTION = re.compile(r"(?:19|20)\d{2}\s*(?:年度|年)?")
@@ -218,7 +217,7 @@ def question_features(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence
         # a figure next to the asked one: the year is there but no line of the top chunks gives it a value (only when
         # a figure is asked: 「2022年度と2023年度はそれぞれどこの国で？」 wants places, not numbers)
         # (a table row 「2024：」 left empty, 「2027：●千円以上」 still to be set)
-        "year_value_missing": float(bool(asked_years) and asked_type(analysis.normalized) in _FIGURES and not all(
+        "year_value_missing": float(bool(asked_years) and asked_type(analysis.normalized) in FIGURE_TYPES and not all(
             _year_has_value(y, [h.chunk.text for h in top]) for y in asked_years)),
         "product_missing": float(bool(analysis.product) and not any(analysis.product in e.hit.chunk.products
                                                                       for e in evidence)),

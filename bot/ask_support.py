@@ -19,7 +19,7 @@ import yaml
 
 from bot.asks import detect_asks
 from bot.names import names_in
-from bot.query import QueryAnalysis, asked_type, carries_type, content_noun_forms
+from bot.query import FIGURE_TYPES, QueryAnalysis, asked_type, carries_type, content_noun_forms
 from bot.retriever import ScoredChunk
 from ingest import answer_units, find_countries, find_products, unit_text
 
@@ -36,7 +36,7 @@ _COUNTERS = "件|社|人|名|軒|品目|商品|か国|カ国|ヶ国|事例|団�
 _FIGURE = re.compile(rf"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|トン|t|kg|パック|個|本|箱|%|割|倍|{_COUNTERS}))")
 # the pins a neighbouring unit can hold for another topic (a year, a month, a figure); names are checked as they are
 _NUMERIC_PINS = ("year", "month", "figure")
-TYPE_LABELS = {"amount": "金額", "count": "件数", "date": "時期", "rate": "割合", "rank": "順位", "person": "お名前",
+TYPE_LABELS = {"amount": "金額", "count": "件数", "quantity": "数量", "date": "時期", "rate": "割合", "rank": "順位", "person": "お名前",
                "organisation": "企業名", "contact": "連絡先"}
 
 
@@ -73,7 +73,7 @@ class Asked:
 
 SCOPE_WORDS_PATH = Path(__file__).parent / "data" / "scope_words.yaml"
 # the value types a scope applies to: a nation's amount or count is not a prefecture's
-_SCOPED_TYPES = ("amount", "count", "rate", "rank")
+_SCOPED_TYPES = FIGURE_TYPES
 
 
 @lru_cache(maxsize=1)
@@ -123,6 +123,15 @@ def _national_only(text: str) -> bool:
     national, prefectural = _scope_patterns()
     text = unicodedata.normalize("NFKC", text)
     return bool(national.search(text)) and not prefectural.search(text)
+
+
+def _with_lead(unit, chunk_units) -> str:
+    """The unit after its lead sentence or header row; a unit that names its own year is read with the lead's years
+    blanked: 「…56ha(2023年産)」 under a lead about a 令和6年度 scheme is a 2023 figure, not a 2024 one."""
+    if unit.lead is None or not _years_in(unit.text):
+        return unit_text(unit, chunk_units)
+    lead = _REIWA.sub(" ", _YEAR.sub(" ", chunk_units[unit.lead].text))
+    return f"{lead}\n{unit.text}"
 
 
 def _squash(text: str) -> str:
@@ -180,7 +189,7 @@ def missing(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence: "list[Ev
         chunk_units = answer_units(hit.chunk.text)
         heading = f"{hit.chunk.title}\n{hit.chunk.section}"
         for unit in chunk_units:
-            units.append((unit_text(unit, chunk_units), heading, holds_type(unit.text)))
+            units.append((_with_lead(unit, chunk_units), heading, holds_type(unit.text)))
     for picked in evidence:
         chunk = picked.hit.chunk
         units.append((picked.text, f"{chunk.title}\n{chunk.section}", holds_type(picked.text)))

@@ -183,6 +183,10 @@ _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(r"\d[\d,.]*\s*(%|割)|[一二三四五六七八九十]割|分の")),
     ("amount", re.compile(r"(いくら|何[兆億万千]*円|金額|輸出額|売上|売り上げ|費用|値段|価格|料金|運賃|手数料|\bhow much\b|\bprices?\b|\bcosts?\b|\bfees?\b|\bexport value|\bvalue of\b|\bworth\b|\bearn)", re.I),
      re.compile(r"\d[\d,.]*\s*(兆|億|万|千)?円")),
+    # a weight, area, volume or head count: 「何トン」「何ha」「how many tonnes」, answered by a number with that unit
+    ("quantity", re.compile(r"(何\s*(万|千)?\s*(トン|t(?![a-z])|ha(?![a-z])|ヘクタール|kg|キロ|kl|キロリットル|リットル|頭|パック|ケース|箱)"
+                            r"|how many (tons|tonnes|hectares|kilograms|litres|liters|head|packs)|what volume)", re.I),
+     re.compile(r"\d[\d,.]*\s*(万|千)?\s*(トン|t(?![a-z])|ha(?![a-z])|ヘクタール|kg|キロ|kl|キロリットル|リットル|ℓ|頭|パック|ケース|箱)", re.I)),
     ("count", re.compile(r"(何件|何社|何人|何軒|何品目|何商品|何か国|何カ国|何事例|何団体|何店|何か所|何回|いくつ|how many)", re.I),
      re.compile(r"\d[\d,.]*\s*(件|社|人|名|軒|品目|品|商品|か国|カ国|国・地域|事例|団体|産地|店|つ|か所|カ所|蔵|場|回|種類|以上|余り)")),
     ("date", re.compile(r"(いつ|何年|何月|時期|when\b|what year)", re.I),
@@ -197,8 +201,13 @@ _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
 )
 
 
+# the asked types whose value is a number: a year beside no number, or a number about another topic, does not answer them
+FIGURE_TYPES = ("amount", "count", "quantity", "rate", "rank")
+
+
 def asked_type(question: str) -> str | None:
-    """The kind of value asked for: "rate", "amount", "count", "date", "rank", "person", "organisation", "contact", or None."""
+    """The kind of value asked for: "rate", "amount", "count", "quantity", "date", "rank", "person",
+    "organisation", "contact", or None."""
     for name, asks, _has in _ASKED_TYPES:
         if asks.search(question):
             return name

@@ -164,3 +164,28 @@ def test_a_person_or_company_asked_for_must_be_named_in_the_units(small_services
     sake = _hits(small_services, "sake-case")
     assert missing(analyze("アメリカで取扱店を増やした酒蔵の社長の名前は？"), sake, []) == ("お名前",)
     assert missing(analyze("アメリカで取扱店を増やした酒蔵の会社名は？"), sake, []) == ("企業名",)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("さつまいもの作付面積、2024年産だと何haになった？", "quantity"),
+    ("仙台牛は何トン輸出された？", "quantity"),
+    ("How many tonnes of rice went to Hong Kong?", "quantity"),
+    ("How many companies export?", "count"),
+])
+def test_a_weight_area_or_volume_asked_for_is_a_quantity(question, kind):
+    assert asked(analyze(question)).kind == kind
+
+
+def test_an_item_that_names_its_own_year_is_not_dated_by_its_lead():
+    from ingest import Chunk
+
+    text = ("協議会の計画は、令和6年度の事業に採択され、次に取り組みます。\n○ さつまいもの作付面積は約56ha(2023年産)です。\n"
+            "○ 輸出向けの面積を広げます。")
+    chunk = Chunk(chunk_id="c1", doc_id="d", text=text, section_path=("現状",), anchor="a", ordinal=0,
+                  title="さつまいも", as_of="2024-08", audience="public", kind="strategy")
+    hits = [ScoredChunk(chunk, 1.0, 0.9)]
+    # the 56ha is a 2023 figure: the lead's 令和6年度 (2024) does not make it the 2024 area asked for
+    assert missing(analyze("さつまいもの作付面積、2024年産だと何haになった？"), hits, []) == ("2024年", "数量")
+    assert missing(analyze("さつまいもの作付面積、2023年産だと何haだった？"), hits, []) == ()
+    # an item without a year of its own still takes its lead's
+    assert missing(analyze("2024年度の事業で輸出向けの面積はどうする？"), hits, []) == ()
