@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from bot import texts
 from bot.data_files import read_word_lists
 from bot.models import Turn
 from bot.names import general_food_named
@@ -175,11 +176,25 @@ def conversation_context(question: str, conversation: list[Turn]) -> str:
 
 
 def previous_exchange(conversation: list[Turn]) -> str:
-    """The last question asked and the answer to it, as one text: what a follow-up is about."""
+    """The last question asked and the answer to it, as one text: what a follow-up is about. The answer without
+    the assistant's words about itself (its abstention, desk pointer, leads, disclaimers) and its [n] markers."""
     last_user = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), None)
     if last_user is None:
         return ""
-    return " ".join(turn.text for turn in conversation[last_user:])
+    texts_ = [turn.text if turn.role == "user" else _documents_words(turn.text) for turn in conversation[last_user:]]
+    return " ".join(t for t in texts_ if t)
+
+
+_MARKER = re.compile(r"\[\d+\]")
+# the partial lead, whatever it names as missing
+_PARTIAL_LEAD = re.compile(re.escape(texts.partial_lead("MISSING")).replace("MISSING", ".{1,60}?"))
+
+
+def _documents_words(answer: str) -> str:
+    text = _PARTIAL_LEAD.sub(" ", _MARKER.sub(" ", answer))
+    for phrase in texts.assistant_boilerplate():
+        text = text.replace(phrase, " ")
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _resolve(question: str, conversation: list[Turn], previous: str | None,

@@ -189,3 +189,10 @@ CLI_SLACK_TOKENS_MISSING = "SLACK_BOT_TOKEN と SLACK_APP_TOKEN を設定して�
 LLM_REPLACED_NOTICE = "生成した回答が資料の内容と確認できなかったため、資料から抜き出した回答に差し替えました。"
 # English questions get the Japanese source sentences verbatim, with this lead line (issue 12).
 ENGLISH_LEAD = "From the Japanese sources (quoted as written):"
+
+
+def assistant_boilerplate() -> tuple[str, ...]:
+    """The assistant's words about itself, not about the documents: left out when an earlier answer is searched
+    as a follow-up's context (an abstention's desk pointer must not pull the desk note into the next answer)."""
+    return (ABSTAIN, ABSTAIN_POINTER, CLARIFY_COUNTRY, CLARIFY_OPTIONS_LEAD, NO_RULES_AUTHORITIES,
+            DISCLAIMER_REGULATION, OUTDATED_WHERE_TO_CHECK, CURATED_LEAD, STATUS_LEAD, ENGLISH_LEAD)

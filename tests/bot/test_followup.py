@@ -165,3 +165,18 @@ def test_only_a_follow_up_is_read_with_the_previous_exchange():
     assert not read_with_conversation("宮城県の輸出戦略の基本方針は？", conversation)
     assert not read_with_conversation("実績は？", [])
     assert previous_exchange([]) == ""
+
+
+def test_the_previous_exchange_leaves_out_the_assistant_s_words_about_itself():
+    from bot import texts
+
+    abstained = [Turn(role="user", text="補助金の上限は？"),
+                 Turn(role="assistant", text=f"{texts.ABSTAIN}\n{texts.ABSTAIN_POINTER}[1]")]
+    assert previous_exchange(abstained) == "補助金の上限は？"  # the desk pointer must not pull the desk note in
+    partial = [Turn(role="user", text="2024年の件数は？"),
+               Turn(role="assistant", text=f"{texts.partial_lead('2024年の件数')}\n2023年は10件でした。[1]\n"
+                                           f"{texts.ABSTAIN_POINTER}[2]")]
+    assert previous_exchange(partial) == "2024年の件数は？ 2023年は10件でした。"
+    english = [Turn(role="user", text="Can I export sake?"),
+               Turn(role="assistant", text=f"{texts.ENGLISH_LEAD}\n{texts.STATUS_LEAD}日本酒は輸出できます。[1]")]
+    assert previous_exchange(english) == "Can I export sake? 日本酒は輸出できます。"
