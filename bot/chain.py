@@ -13,7 +13,7 @@ from bot.answer_extractive import Evidence, ExtractiveAnswerer
 from bot.curated import CuratedAnswerStore
 from bot.errors import AssistantError, BadQuestion, IndexUnavailable
 from bot.freshness import regulation_disclaimer
-from bot.followup import conversation_context, resolve_followup, stands_alone
+from bot.followup import conversation_context, is_follow_up, resolve_followup
 from bot.models import Answer, AnswerMode, Citation, RetrievedChunk, Turn
 from bot.policy import AbstentionSettings, AnswerPolicy
 from bot.query import QueryAnalysis, analyze
@@ -124,7 +124,7 @@ class AssistantChain:
     def _understand(self, work: _Work) -> _Work:
         stripped = check_question(work.question, self.settings.max_question_chars)
         effective, carried = resolve_followup(stripped, work.conversation)
-        if self.llm is not None and work.conversation and not stands_alone(stripped):
+        if self.llm is not None and is_follow_up(stripped, work.conversation):
             # LLM mode condenses the follow-up itself; the rule-based rewrite stays as the fallback
             effective = self.llm.condense(stripped, work.conversation, carried) or effective
         work.analysis = analyze(effective, carried, conversation_context(stripped, work.conversation))

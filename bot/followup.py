@@ -164,15 +164,22 @@ def resolve_followup(question: str, conversation: list[Turn]) -> tuple[str, dict
     return _resolve(question, conversation, *previous_context(conversation))
 
 
-def read_with_conversation(question: str, conversation: list[Turn]) -> bool:
+def is_follow_up(question: str, conversation: list[Turn]) -> bool:
     """Whether the question is a follow-up: there is an earlier question, and this one cannot stand alone."""
     return any(t.role == "user" for t in conversation) and not stands_alone(
         normalize_question(question), earlier_nouns(conversation))
 
 
 def conversation_context(question: str, conversation: list[Turn]) -> str:
-    """What retrieval searches beside a follow-up: the exchange it follows (empty for a question that stands alone)."""
-    return previous_exchange(conversation) if read_with_conversation(question, conversation) else ""
+    """What retrieval searches beside a follow-up: the exchange it follows. Empty for a question that stands alone,
+    and for a follow-up that names its own product or destination (「じゃあ香港は？」): the earlier exchange is about
+    the one it replaces, and would pull that one's chunks back in."""
+    if not is_follow_up(question, conversation):
+        return ""
+    normalized = normalize_question(question)
+    if find_products(normalized) or find_countries(normalized):
+        return ""
+    return previous_exchange(conversation)
 
 
 def previous_exchange(conversation: list[Turn]) -> str:

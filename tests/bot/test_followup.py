@@ -1,5 +1,5 @@
-from bot.followup import (earlier_nouns, is_elliptical, previous_exchange, read_with_conversation, resolve_followup,
-                          stands_alone)
+from bot.followup import (conversation_context, earlier_nouns, is_elliptical, is_follow_up, previous_exchange,
+                          resolve_followup, stands_alone)
 from bot.models import Turn
 
 
@@ -161,9 +161,11 @@ def test_only_a_follow_up_is_read_with_the_previous_exchange():
     conversation = [Turn(role="user", text="日本酒の輸出、今どうなってる？"), Turn(role="assistant", text="輸出額は伸びています。"),
                     Turn(role="user", text="さつまいもの輸出目標は？"), Turn(role="assistant", text="2025年に28億円です。")]
     assert previous_exchange(conversation) == "さつまいもの輸出目標は？ 2025年に28億円です。"  # the last exchange only
-    assert read_with_conversation("実績は？", conversation)
-    assert not read_with_conversation("宮城県の輸出戦略の基本方針は？", conversation)
-    assert not read_with_conversation("実績は？", [])
+    assert is_follow_up("実績は？", conversation) and conversation_context("実績は？", conversation)
+    assert not is_follow_up("宮城県の輸出戦略の基本方針は？", conversation)
+    assert not is_follow_up("実績は？", []) and conversation_context("実績は？", []) == ""
+    # a follow-up that swaps in its own product or destination is not searched with the exchange about the old one
+    assert is_follow_up("じゃあ日本酒は？", conversation) and conversation_context("じゃあ日本酒は？", conversation) == ""
     assert previous_exchange([]) == ""
 
 
