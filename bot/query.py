@@ -177,6 +177,8 @@ def content_nouns(text: str) -> list[str]:
     return [form for form, _surface in content_noun_forms(text)]
 
 
+# the units a weight, area or volume is written in (after NFKC: ℓ is l); a Latin unit not inside a word
+_QUANTITY_UNITS = r"トン|t(?![a-z])|ha(?![a-z])|ヘクタール|kg(?![a-z])|キロ(?!メートル)|kl(?![a-z])|ml(?![a-z])|l(?![a-z])|キロリットル|リットル|頭|パック|ケース|箱"
 # What kind of value a question asks for, and what a sentence answering it must contain (grammar, not topics).
 _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("rate", re.compile(r"(何%|何パーセント|何割|割合|シェア|比率|関税率|税率|補助率|what percent|what share)", re.I),
@@ -184,9 +186,10 @@ _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("amount", re.compile(r"(いくら|何[兆億万千]*円|金額|輸出額|売上|売り上げ|費用|値段|価格|料金|運賃|手数料|\bhow much\b|\bprices?\b|\bcosts?\b|\bfees?\b|\bexport value|\bvalue of\b|\bworth\b|\bearn)", re.I),
      re.compile(r"\d[\d,.]*\s*(兆|億|万|千)?円")),
     # a weight, area, volume or head count: 「何トン」「何ha」「how many tonnes」, answered by a number with that unit
-    ("quantity", re.compile(r"(何\s*(万|千)?\s*(トン|t(?![a-z])|ha(?![a-z])|ヘクタール|kg|キロ|kl|キロリットル|リットル|頭|パック|ケース|箱)"
-                            r"|how many (tons|tonnes|hectares|kilograms|litres|liters|head|packs)|what volume)", re.I),
-     re.compile(r"\d[\d,.]*\s*(万|千)?\s*(トン|t(?![a-z])|ha(?![a-z])|ヘクタール|kg|キロ|kl|キロリットル|リットル|ℓ|頭|パック|ケース|箱)", re.I)),
+    ("quantity", re.compile(rf"(何\s*[百千万億]*\s*(?:{_QUANTITY_UNITS})"
+                            r"|\bhow many (tons|tonnes|hectares|kilograms|kg|kilos|litres|liters|head|packs)\b"
+                            r"|\bwhat volume\b)", re.I),
+     re.compile(rf"\d[\d,.]*\s*[百千万億]*\s*(?:{_QUANTITY_UNITS})", re.I)),
     ("count", re.compile(r"(何件|何社|何人|何軒|何品目|何商品|何か国|何カ国|何事例|何団体|何店|何か所|何回|いくつ|how many)", re.I),
      re.compile(r"\d[\d,.]*\s*(件|社|人|名|軒|品目|品|商品|か国|カ国|国・地域|事例|団体|産地|店|つ|か所|カ所|蔵|場|回|種類|以上|余り)")),
     ("date", re.compile(r"(いつ|何年|何月|時期|when\b|what year)", re.I),

@@ -189,3 +189,21 @@ def test_an_item_that_names_its_own_year_is_not_dated_by_its_lead():
     assert missing(analyze("さつまいもの作付面積、2023年産だと何haだった？"), hits, []) == ()
     # an item without a year of its own still takes its lead's
     assert missing(analyze("2024年度の事業で輸出向けの面積はどうする？"), hits, []) == ()
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many headquarters are there?", "count"),  # 「head」 only as a whole word
+    ("How many kg of beef went abroad?", "quantity"),
+    ("何百トン出荷された？", "quantity"),
+    ("何キロメートル離れてる？", None),  # キロ as a distance is no weight
+])
+def test_the_quantity_type_reads_units_as_words(question, kind):
+    assert asked(analyze(question)).kind == kind
+
+
+@pytest.mark.parametrize("text, carries", [("1億トン", True), ("720ml", True), ("1.8L", True), ("8,920kl", True),
+                                           ("HACCPに対応", False), ("2 teams", False)])
+def test_a_quantity_is_a_number_with_its_unit(text, carries):
+    from bot.query import carries_type
+
+    assert carries_type("quantity", analyze(text).normalized) is carries
