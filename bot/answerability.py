@@ -16,12 +16,12 @@ from bot.answer_extractive import Evidence
 from bot.query import FIGURE_TYPES, QueryAnalysis, asked_type, asked_type_missing, content_noun, content_noun_forms, glossary_terms
 from bot.names import names_in
 from bot.retriever import ScoredChunk
-from ingest import find_countries, find_products, noun_morphemes
+from ingest import find_countries, find_products, load_vocabulary, noun_morphemes
 
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 # What the model weighs. Not the retrieval margins (dense_gap, margin: still reported): their scale follows the
 # index's size, so a model fit on one index misread another (a small index's wide gaps read as unanswerable).
-FEATURES = ("dense", "coverage", "coverage_expanded", "unknown_share", "unknown_name_share", "type_missing",
+FEATURES = ("dense", "coverage", "coverage_expanded", "unknown_word_share", "unknown_name_share", "type_missing",
             "year_missing", "year_value_missing", "product_missing", "country_missing", "evidence", "evidence_coverage")
 # a standardized feature is read within this many deviations: an index unlike the one the model was fit on must not
 # push a question far outside what the fit saw
@@ -146,11 +146,15 @@ class AudienceVocabulary:
         return matrix / (np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9)
 
 
-def _said_otherwise(noun: str, known: frozenset[str], tokenize) -> bool:
-    """The noun is a vocabulary form of a product or country, or a glossary entry with a term the documents use."""
-    if find_products(noun) or find_countries(noun):
-        return True
-    return any(token in known for term in glossary_terms(noun) for token in tokenize(term))
+def _known_by_another_form(noun: str, known: frozenset[str], tokenize) -> bool:
+    """The documents use another form of the noun: a form of the same vocabulary product or country (牡蠣 → カキ), or
+    a term the glossary gives it (ドンキ → PPIH). Only forms these documents use count: a product only internal notes
+    name is still unknown to a public caller."""
+    vocabulary = load_vocabulary()
+    forms = [f for canonical in find_products(noun) for f in (canonical, *vocabulary.products.get(canonical, ()))]
+    forms += [f for canonical in find_countries(noun) for f in (canonical, *vocabulary.countries.get(canonical, ()))]
+    forms += glossary_terms(noun)
+    return any((tokens := tokenize(form)) and all(t in known for t in tokens) for form in forms)
 
 
 def _is_name(noun: str) -> bool:
@@ -190,7 +194,7 @@ def question_features(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence
     coverage_expanded = (len(matched) + expanded) / len(nouns) if nouns else 1.0
     # a word the vocabulary or the glossary reads as the documents' own words (牡蠣 → 水産物/カキ, ドンキ → PPIH) is
     # not unknown to them, whatever its spelling
-    unknown = [n for n in nouns if n not in known and not _said_otherwise(n, known, vocabulary.tokenize)]
+    unknown = [n for n in nouns if n not in known and not _known_by_another_form(n, known, vocabulary.tokenize)]
     # a name the documents never use (a product, a place: 「メロン」「ケニア」) says the question is about something they
     # do not cover; an everyday word they never use (ペース, お客さん, チェック) says only that it is worded otherwise
     unknown_names = [n for n in unknown if _is_name(n)]
@@ -207,9 +211,9 @@ def question_features(analysis: QueryAnalysis, hits: list[ScoredChunk], evidence
         "margin": round(scores[0] - scores[1], 4) if len(scores) > 1 else (scores[0] if scores else 0.0),
         "coverage": round(coverage, 4),
         "coverage_expanded": round(min(1.0, coverage_expanded), 4),
-        "unknown_share": round((len(unknown) - len(unknown_names)) / len(nouns), 4) if nouns else 0.0,
+        "unknown_word_share": round((len(unknown) - len(unknown_names)) / len(nouns), 4) if nouns else 0.0,
         "unknown_name_share": round(len(unknown_names) / len(nouns), 4) if nouns else 0.0,
-        # the asked value type (date, amount, count, rate) must occur in the picked sentences or the top chunks:
+        # the asked value type (bot.query.asked_type) must occur in the picked sentences or the top chunks:
         # a date one sentence away is the sentence picker's miss, not the documents'
         "type_missing": float(asked_type_missing(analysis.normalized, [e.text for e in evidence]
                                                  + [h.chunk.text for h in top]) is not None),

@@ -17,9 +17,9 @@ def test_a_word_only_an_internal_note_uses_tells_a_public_caller_nothing(small_s
     asked = [chain.ask(f"いちごを台湾に送るときの{word}について教えてください", audience="public")
              for word in (internal_word, made_up_word)]
     assert asked[0].outcome == asked[1].outcome
-    assert asked[0].features["unknown_share"] == asked[1].features["unknown_share"] > 0
+    assert asked[0].features["unknown_word_share"] == asked[1].features["unknown_word_share"] > 0
     internal = chain.ask(f"いちごを台湾に送るときの{internal_word}について教えてください", audience="internal")
-    assert internal.features["unknown_share"] < asked[0].features["unknown_share"]  # internal callers know it
+    assert internal.features["unknown_word_share"] < asked[0].features["unknown_word_share"]  # internal callers know it
 
 
 @pytest.mark.parametrize("question, names, words", [
@@ -30,14 +30,14 @@ def test_a_word_only_an_internal_note_uses_tells_a_public_caller_nothing(small_s
 def test_an_unknown_name_and_an_unknown_everyday_word_are_told_apart(small_services, question, names, words):
     features = small_services.chain.ask(question).features
     assert features["unknown_name_share"] == pytest.approx(names, abs=0.01)
-    assert features["unknown_share"] == pytest.approx(words, abs=0.01)
+    assert features["unknown_word_share"] == pytest.approx(words, abs=0.01)
 
 
 def test_a_name_the_documents_never_use_weighs_more_than_an_everyday_word_they_never_use():
     model = AnswerabilityModel.load()
     base = {"dense": 0.9, "coverage": 1.0, "coverage_expanded": 1.0, "evidence": 0.5, "evidence_coverage": 1.0}
     assert model.probability({**base, "unknown_name_share": 0.3}) < model.threshold < model.probability(
-        {**base, "unknown_share": 0.3})
+        {**base, "unknown_word_share": 0.3})
 
 
 def test_a_feature_far_outside_the_fit_is_read_at_the_clip():
@@ -79,7 +79,7 @@ def test_the_fitted_model_ships_with_the_features_the_chain_computes():
     # a question whose year and answer type the evidence lacks is less answerable than one it covers
     base = {"dense": 0.9, "coverage": 1.0, "coverage_expanded": 1.0, "evidence": 0.5, "evidence_coverage": 1.0}
     assert model.probability({**base, "year_missing": 1.0, "type_missing": 1.0}) < model.probability(base)
-    assert model.probability({**base, "unknown_share": 0.6}) < model.probability(base)
+    assert model.probability({**base, "unknown_word_share": 0.6}) < model.probability(base)
     assert model.probability({**base, "unknown_name_share": 0.6}) < model.probability(base)
 
 
