@@ -55,3 +55,14 @@ def test_a_year_without_a_value_counts_only_when_a_figure_is_asked(small_service
     features = question_features(analyze(question), [ScoredChunk(chunk, 1.0, 0.9)], [], reader, "public",
                                  small_services.chain.policy.vocabulary)
     assert features["year_value_missing"] == missing
+
+
+def test_a_noun_is_known_by_another_form_only_when_these_documents_use_that_form(small_services):
+    from bot.answerability import _known_by_another_form
+
+    tokenize = small_services.chain.extractive.tokenize
+    with_oysters = frozenset(tokenize("香港向けのカキの輸出"))
+    assert _known_by_another_form("牡蠣", with_oysters, tokenize)  # the vocabulary's 牡蠣 is the documents' カキ
+    assert not _known_by_another_form("牡蠣", frozenset(tokenize("いちごの輸出")), tokenize)  # no form of it here
+    assert _known_by_another_form("ドンキ", frozenset(tokenize("PPIHとの協定")), tokenize)  # a glossary term
+    assert not _known_by_another_form("ペース", with_oysters, tokenize)
