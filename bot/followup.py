@@ -193,12 +193,13 @@ def previous_exchange(conversation: list[Turn]) -> str:
 
 
 _MARKER = re.compile(r"\[\d+\]")
-# the partial lead, whatever it names as missing
-_PARTIAL_LEAD = re.compile(re.escape(texts.partial_lead("MISSING")).replace("MISSING", ".{1,60}?"))
+# the assistant's sentences that name something (the partial lead, the no-rules note), whatever they name
+_TEMPLATES = re.compile("|".join(re.escape(t).replace(r"\{\}", "[^\n]{1,80}?") + ("$" if t.endswith("}") else "")
+                                 for t in texts.assistant_templates()), re.M)
 
 
 def _documents_words(answer: str) -> str:
-    text = _PARTIAL_LEAD.sub(" ", _MARKER.sub(" ", answer))
+    text = _TEMPLATES.sub(" ", _MARKER.sub(" ", answer))
     for phrase in texts.assistant_boilerplate():
         text = text.replace(phrase, " ")
     return re.sub(r"\s+", " ", text).strip()

@@ -195,4 +195,10 @@ def assistant_boilerplate() -> tuple[str, ...]:
     """The assistant's words about itself, not about the documents: left out when an earlier answer is searched
     as a follow-up's context (an abstention's desk pointer must not pull the desk note into the next answer)."""
     return (ABSTAIN, ABSTAIN_POINTER, CLARIFY_COUNTRY, CLARIFY_OPTIONS_LEAD, NO_RULES_AUTHORITIES,
-            DISCLAIMER_REGULATION, OUTDATED_WHERE_TO_CHECK, CURATED_LEAD, STATUS_LEAD, ENGLISH_LEAD)
+            DISCLAIMER_REGULATION, OUTDATED_WHERE_TO_CHECK, CURATED_LEAD, STATUS_LEAD, ENGLISH_LEAD,
+            SLACK_FALLBACK_PREFIX)
+
+
+def assistant_templates() -> tuple[str, ...]:
+    """The assistant's sentences about itself that name something ("{}" marks where): left out the same way."""
+    return (partial_lead("{}"), *no_rules_note("{}", ["{}"]).split("\n")[:2])

@@ -182,3 +182,6 @@ def test_the_previous_exchange_leaves_out_the_assistant_s_words_about_itself():
     english = [Turn(role="user", text="Can I export sake?"),
                Turn(role="assistant", text=f"{texts.ENGLISH_LEAD}\n{texts.STATUS_LEAD}日本酒は輸出できます。[1]")]
     assert previous_exchange(english) == "Can I export sake? 日本酒は輸出できます。"
+    no_rules = [Turn(role="user", text="味噌を輸出したい"),
+                Turn(role="assistant", text=texts.SLACK_FALLBACK_PREFIX + texts.no_rules_note("味噌", ["香港", "台湾"]))]
+    assert previous_exchange(no_rules) == "味噌を輸出したい"  # a Slack turn's prefix and the no-rules note are ours
