@@ -93,12 +93,15 @@ def stands_alone(question: str, earlier: frozenset[str] = frozenset()) -> bool:
     return not (has_elliptical_form(q) and own_topic(q, earlier) <= allowed)
 
 
+def _last_exchange(conversation: list[Turn]) -> list[Turn]:
+    """The user's last question and the turns after it (its answer); empty without a user turn."""
+    last_user = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), None)
+    return [] if last_user is None else conversation[last_user:]
+
+
 def earlier_nouns(conversation: list[Turn]) -> frozenset[str]:
     """The topic nouns of the last exchange (the user's last question and the answer after it)."""
-    last_user = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), None)
-    if last_user is None:
-        return frozenset()
-    return frozenset(noun for turn in conversation[last_user:] for noun in topic_nouns(normalize_question(turn.text)))
+    return frozenset(noun for turn in _last_exchange(conversation) for noun in topic_nouns(normalize_question(turn.text)))
 
 
 def _names_a_food(question: str) -> bool:
@@ -185,11 +188,8 @@ def conversation_context(question: str, conversation: list[Turn]) -> str:
 def previous_exchange(conversation: list[Turn]) -> str:
     """The last question asked and the answer to it, as one text: what a follow-up is about. The answer without
     the assistant's words about itself (its abstention, desk pointer, leads, disclaimers) and its [n] markers."""
-    last_user = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), None)
-    if last_user is None:
-        return ""
-    texts_ = [turn.text if turn.role == "user" else _documents_words(turn.text) for turn in conversation[last_user:]]
-    return " ".join(t for t in texts_ if t)
+    parts = [turn.text if turn.role == "user" else _documents_words(turn.text) for turn in _last_exchange(conversation)]
+    return " ".join(part for part in parts if part)
 
 
 _MARKER = re.compile(r"\[\d+\]")

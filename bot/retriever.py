@@ -99,28 +99,22 @@ class HybridRetriever(BaseRetriever):
         # filtered searches look deeper, since the filter is applied after ranking on the lexical side
         candidates = s.candidates if filters.empty else s.candidates * 5
         kinds = list(filters.kinds) or None
-        dense_hits: list[tuple[str, float]] = []
-        lexical_hits: list[tuple[str, float]] = []
-        if s.mode in ("hybrid", "dense"):
-            dense_hits = reader.dense_search(reader.embed_query(analysis.search_text), candidates, audience=audience,
-                                             kinds=kinds)
-        if s.mode == "lexical" or s.mode == "hybrid" and (s.english_lexical or not analysis.is_english):
-            lexical_hits = reader.lexical_search(reader.tokenize(analysis.search_text), candidates, audience=audience)
+        dense_hits, lexical_hits = self._rankings(analysis.search_text, analysis.is_english, reader, candidates,
+                                                  audience, kinds)
         rankings = [(dense_hits, s.dense_weight), (lexical_hits, s.lexical_weight)]
         if analysis.context_text and s.context_weight > 0:
             context = analyze(analysis.context_text)
-            if s.mode in ("hybrid", "dense"):
-                rankings.append((reader.dense_search(reader.embed_query(context.search_text), candidates,
-                                                     audience=audience, kinds=kinds), s.dense_weight * s.context_weight))
-            if s.mode == "lexical" or s.mode == "hybrid" and (s.english_lexical or not context.is_english):
-                rankings.append((reader.lexical_search(reader.tokenize(context.search_text), candidates,
-                                                       audience=audience), s.lexical_weight * s.context_weight))
+            context_dense, context_lexical = self._rankings(context.search_text, context.is_english, reader,
+                                                            candidates, audience, kinds)
+            rankings += [(context_dense, s.dense_weight * s.context_weight),
+                         (context_lexical, s.lexical_weight * s.context_weight)]
         if not filters.empty:
             rankings = [([h for h in hits if h[0] in reader.chunks and filters.admits(reader.chunks[h[0]])], weight)
                         for hits, weight in rankings]
         fused = reciprocal_rank_fusion(rankings, s.rrf_k)
-        dense_by_id = dict(rankings[0][0])
-        lexical_by_id = dict(rankings[1][0])
+        (dense_hits, _), (lexical_hits, _) = rankings[:2]  # the question's own sides, after the filter
+        dense_by_id = dict(dense_hits)
+        lexical_by_id = dict(lexical_hits)
         scored: list[ScoredChunk] = []
         for chunk_id, score in fused.items():
             chunk = reader.chunks.get(chunk_id)
@@ -134,6 +128,18 @@ class HybridRetriever(BaseRetriever):
             scored.append(ScoredChunk(chunk, score, dense_by_id.get(chunk_id), lexical_by_id.get(chunk_id)))
         scored.sort(key=lambda h: (-h.score, h.chunk.chunk_id))
         return scored[:k]
+
+    def _rankings(self, text: str, is_english: bool, reader: Any, candidates: int, audience: str,
+                  kinds: list[str] | None) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """The dense and the lexical ranking of one search text (empty for a side the mode or language leaves out)."""
+        s = self.settings
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if s.mode in ("hybrid", "dense"):
+            dense = reader.dense_search(reader.embed_query(text), candidates, audience=audience, kinds=kinds)
+        if s.mode == "lexical" or s.mode == "hybrid" and (s.english_lexical or not is_english):
+            lexical = reader.lexical_search(reader.tokenize(text), candidates, audience=audience)
+        return dense, lexical
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
