@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from sudachipy import SplitMode
 
 from ingest import find_countries, find_products, split_sentences
+from bot.data_files import read_word_lists
 from bot.query import _sudachi  # the per-thread SudachiPy tokenizer the query analysis uses
 
 WORDS_PATH = Path(__file__).parent / "data" / "answer_check_ja.yaml"
@@ -52,8 +51,9 @@ class _Words:
 
 @lru_cache(maxsize=1)
 def _words(path: Path = WORDS_PATH) -> _Words:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return _Words(*(tuple(raw[k]) for k in ("yes_leads", "no_leads", "negative_status", "positive_status")))
+    keys = ("yes_leads", "no_leads", "negative_status", "positive_status")
+    raw = read_word_lists(path, required=keys)
+    return _Words(*(tuple(raw[k]) for k in keys))
 
 
 def _squash(text: str) -> str:

@@ -15,9 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from bot.asks import detect_asks
+from bot.data_files import DataFileError, read_word_lists
 from bot.names import names_in
 from bot.query import FIGURE_TYPES, QueryAnalysis, asked_type, carries_type, content_noun_forms
 from bot.retriever import ScoredChunk
@@ -79,11 +78,10 @@ _SCOPED_TYPES = FIGURE_TYPES
 @lru_cache(maxsize=1)
 def _scope_patterns(path: Path = SCOPE_WORDS_PATH) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(national, prefectural) word patterns; a prefecture's name counts as prefectural."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     keys = ("national", "prefectural", "prefectures")
-    if not isinstance(raw, dict) or any(not isinstance(raw.get(k), list) or not raw[k] for k in keys):
-        raise ValueError(f"{path}: needs non-empty lists {', '.join(keys)} / "
-                         f"{', '.join(keys)} の空でないリストが必要です")
+    raw = read_word_lists(path, required=keys)
+    if empty := [k for k in keys if not raw[k]]:
+        raise DataFileError(path, f"{', '.join(empty)} が空です / empty list(s)")
 
     def form(word: str, bare_name: bool = False) -> str:
         text = unicodedata.normalize("NFKC", str(word))

@@ -116,13 +116,14 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
 def _read_data_files() -> None:
     """Read the word lists of bot/data/ now, so a malformed one stops start-up with a DataFileError naming it
     instead of failing the first question that needs it."""
+    from bot.answer_check import _words
+    from bot.ask_support import _scope_patterns
     from bot.followup import aspect_words
     from bot.names import general_names
     from bot.query import load_glossary
 
-    load_glossary()
-    general_names()
-    aspect_words()
+    for read in (load_glossary, general_names, aspect_words, _scope_patterns, _words):
+        read()
 
 
 class _Tokenizer:
