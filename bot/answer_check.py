@@ -11,10 +11,10 @@ from sudachipy import SplitMode
 
 from ingest import find_countries, find_products, split_sentences
 from bot.data_files import read_word_lists
+from bot.models import CITATION_MARKER
 from bot.query import _sudachi  # the per-thread SudachiPy tokenizer the query analysis uses
 
 WORDS_PATH = Path(__file__).parent / "data" / "answer_check_ja.yaml"
-_MARKER = re.compile(r"\[(\d+)\]")
 _TRAILING_MARKERS = re.compile(r"((?:\s*\[\d+\])+)\s*$")
 # a marker written after the sentence's full stop belongs to that sentence: 「…です。[1]」 → 「…です[1]。」
 _MARKER_AFTER_STOP = re.compile(r"([。．！？!?])((?:\s*\[\d+\])+)")
@@ -65,10 +65,10 @@ def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
     out = []
     for part in split_sentences(_MARKER_AFTER_STOP.sub(r"\2\1", text)):  # the one sentence splitter
         part = _BULLET.sub("", part.strip()).rstrip("。．！？!? ")
-        if not part or not _MARKER.sub("", part).strip(" 、,.:：-"):
+        if not part or not CITATION_MARKER.sub("", part).strip(" 、,.:：-"):
             continue  # a bare marker or an empty bullet
         trailing = _TRAILING_MARKERS.search(part)
-        numbers = [int(n) for n in _MARKER.findall(trailing.group(1))] if trailing else []
+        numbers = [int(n) for n in CITATION_MARKER.findall(trailing.group(1))] if trailing else []
         out.append((part[: trailing.start()] if trailing else part, numbers))
     return out
 
@@ -94,7 +94,7 @@ def status_polarity(sentence: str) -> str | None:
 
 
 def _loops(text: str, n: int, max_repeats: int) -> bool:
-    squashed = _MARKER.sub("", _squash(text))
+    squashed = CITATION_MARKER.sub("", _squash(text))
     counts: dict[str, int] = {}
     for i in range(len(squashed) - n + 1):
         gram = squashed[i : i + n]
@@ -139,7 +139,7 @@ def check_answer(
         return Verdict(False, "copies the context's [n] title / section headers")
     squashed = _squash(text)
     for line in [*prompt_lines, question]:
-        probe = _squash(_MARKER.sub("", line))
+        probe = _squash(CITATION_MARKER.sub("", line))
         if len(probe) >= settings.min_echo_chars and probe in squashed:
             return Verdict(False, f"echoes the prompt or the question: {line.strip()[:40]!r}")
     if _loops(text, settings.repeat_ngram, settings.max_ngram_repeats):

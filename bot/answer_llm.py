@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from bot import texts
 from bot.answer_check import AnswerCheckSettings, Verdict, check_answer, check_condensed
 from bot.answer_extractive import Evidence
-from bot.models import Turn
+from bot.models import CITATION_MARKER, Turn
 from bot.query import QueryAnalysis
 from bot.retriever import ScoredChunk
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).parent / "prompts"
-_MARKER = re.compile(r"\[(\d+)\]")
 NO_ANSWER = "NO_ANSWER"
 
 TokenSink = Callable[[str], None]
@@ -164,11 +163,11 @@ class LLMAnswerer:
             position = next(i for i, h in enumerate(context, start=1) if h.chunk.chunk_id == status.hit.chunk.chunk_id)
             text = f"{texts.STATUS_LEAD}{status.text}[{position}]\n{text}"
         order: list[int] = []
-        for m in _MARKER.findall(text):
+        for m in CITATION_MARKER.findall(text):
             if int(m) not in order:
                 order.append(int(m))
         renumber = {old: new for new, old in enumerate(order, start=1)}
-        text = _MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
+        text = CITATION_MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
         return Generated(text=text, cited=[context[m - 1] for m in order])
 
     # --- follow-ups ---

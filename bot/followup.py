@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot import texts
 from bot.data_files import read_word_lists
-from bot.models import Turn
+from bot.models import CITATION_MARKER, Turn
 from bot.names import general_food_named
 from bot.query import content_noun_forms, normalize_question, topic_nouns
 from ingest import find_countries, find_products, load_vocabulary
@@ -192,14 +192,13 @@ def previous_exchange(conversation: list[Turn]) -> str:
     return " ".join(part for part in parts if part)
 
 
-_MARKER = re.compile(r"\[\d+\]")
 # the assistant's sentences that name something (the partial lead, the no-rules note), whatever they name
 _TEMPLATES = re.compile("|".join(re.escape(t).replace(r"\{\}", "[^\n]{1,80}?") + ("$" if t.endswith("}") else "")
                                  for t in texts.assistant_templates()), re.M)
 
 
 def _documents_words(answer: str) -> str:
-    text = _TEMPLATES.sub(" ", _MARKER.sub(" ", answer))
+    text = _TEMPLATES.sub(" ", CITATION_MARKER.sub(" ", answer))
     for phrase in texts.assistant_boilerplate():
         text = text.replace(phrase, " ")
     return re.sub(r"\s+", " ", text).strip()

@@ -1,6 +1,7 @@
 """Typed data the chain returns and the channels render: Answer, Citation, RetrievedChunk, Turn."""
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -19,6 +20,10 @@ class Turn(BaseModel):
     text: str
     # slots the assistant understood for that turn (product, country); lets follow-ups carry them over
     slots: dict[str, str | None] = Field(default_factory=dict)
+
+
+# the [n] an answer's sentence carries for the citation numbered n
+CITATION_MARKER = re.compile(r"\[(\d+)\]")
 
 
 class Citation(BaseModel):
