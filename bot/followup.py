@@ -10,15 +10,16 @@ from bot import texts
 from bot.data_files import read_word_lists
 from bot.models import CITATION_MARKER, Turn
 from bot.names import general_food_named
-from bot.query import content_noun_forms, normalize_question, topic_nouns
+from bot.query import content_noun_forms, figures_in, normalize_question, topic_nouns
 from ingest import find_countries, find_products, load_vocabulary
 
 ASPECTS_PATH = Path(__file__).parent / "data" / "followup.yaml"
 
 # Grammar that points back to an earlier turn: openers (じゃあ…, and …), demonstratives, 「前の…」「逆に」.
+_DEMONSTRATIVE = r"(それ|その|これ|この|そちら|\bit\b|\bthat\b|\bthose\b)"
 _ANAPHORA = re.compile(
     r"^(じゃあ|じゃ|では|で、|それでは|それなら|なら|あと|ちなみに|逆に|ほかに|他に|and\b|also\b|what about|how about)"
-    r"|(それ|その|これ|この|同じ|そちら|前の|\bit\b|\bthat\b|\bthose\b|\binstead\b|\bthen\b)",
+    rf"|{_DEMONSTRATIVE}|(同じ|前の|\binstead\b|\bthen\b)",
     re.I,
 )
 # A demonstrative that points back at what was just said (「それって同じ業界の…？」): the question leans on the
@@ -37,9 +38,8 @@ _RELATIVE_YEAR = re.compile(
     r"|(?P<next>次の年|翌年|next year|the following year|year after)", re.I)
 # 「前の年と比べると？」「前の年より増えてる？」 compare with the year before: the same year's change, not another year
 _COMPARES = re.compile(r"(比べ|比較|より|増え|減っ|伸び|compared|than)", re.I)
-# a figure an earlier answer gave, which 「その数字」「それって」 point back to
-_FIGURE = re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|トン|件|社|人|団体|商品|品目|%|店舗|か国)")
-_POINTS_BACK = re.compile(r"(それ|その|この|\bit\b|\bthat\b)", re.I)
+# 「その数字」「それって」 point back at what the last answer said
+_POINTS_BACK = re.compile(_DEMONSTRATIVE, re.I)
 _LATIN = re.compile(r"[A-Za-z]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # A question with at most this much topic of its own (a long compound noun counts two) may lean on the conversation.
@@ -237,5 +237,5 @@ def _resolve(question: str, conversation: list[Turn], previous: str | None,
     topic = _previous_topic(previous)
     if _POINTS_BACK.search(normalized):
         # 「それっていつまでの数字？」: what was pointed at is the figure the last answer gave
-        topic = " ".join([topic, *dict.fromkeys(m.group(0) for m in _FIGURE.finditer(answer_text))][:3])
+        topic = " ".join([topic, *dict.fromkeys(figures_in(answer_text))][:3])
     return f"{normalized}（{topic}）", carried

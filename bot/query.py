@@ -208,6 +208,19 @@ _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
 FIGURE_TYPES = ("amount", "count", "quantity", "rate", "rank")
 
 
+def figures_in(text: str) -> list[str]:
+    """The figures a text gives (a number with the unit of an amount, count, quantity, rate or rank), in order."""
+    found = sorted((m.start(), m.end()) for name, _asks, has in _ASKED_TYPES if name in FIGURE_TYPES
+                   for m in has.finditer(text) if any(ch.isdigit() for ch in m.group(0)))
+    figures: list[str] = []
+    end = -1
+    for start, stop in found:
+        if start >= end:  # the first, longest-starting match of overlapping ones
+            figures.append(text[start:stop].strip())
+            end = stop
+    return figures
+
+
 def asked_type(question: str) -> str | None:
     """The kind of value asked for: "rate", "amount", "count", "quantity", "date", "rank", "person",
     "organisation", "contact", or None."""

@@ -185,3 +185,12 @@ def test_the_previous_exchange_leaves_out_the_assistant_s_words_about_itself():
     no_rules = [Turn(role="user", text="味噌を輸出したい"),
                 Turn(role="assistant", text=texts.SLACK_FALLBACK_PREFIX + texts.no_rules_note("味噌", ["香港", "台湾"]))]
     assert previous_exchange(no_rules) == "味噌を輸出したい"  # a Slack turn's prefix and the no-rules note are ours
+
+
+def test_a_question_pointing_back_carries_the_figures_the_last_answer_gave():
+    conversation = [Turn(role="user", text="タイ向けのいちご、最初は何軒の農家で始めたの？"),
+                    Turn(role="assistant", text="2023年1月に、県内の5軒の生産者が始めました。[1]")]
+    question, _slots = resolve_followup("それって今は何軒？", conversation)
+    assert "5軒" in question and "[1]" not in question
+    question, _slots = resolve_followup("今は何軒？", conversation)  # nothing pointed at: no figure carried
+    assert "5軒" not in question

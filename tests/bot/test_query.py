@@ -80,3 +80,11 @@ def test_the_query_analysis_cuts_with_the_lexical_index_s_sudachi_tokenizer():
 
     # one Dictionary (one mapping of the 200 MB system.dic) per thread, not one per module
     assert _sudachi() is sudachi_tokenizer()
+
+
+def test_figures_in_gives_the_numbers_with_a_figure_unit_in_order_and_not_years():
+    from bot.query import figures_in
+
+    text = "2023年の輸出額は約15億円で、前年比12%増、46トン、5軒の生産者、第2位。首位はトップの国。"
+    assert figures_in(text) == ["15億円", "12%", "46トン", "5軒", "2位"]
+    assert figures_in("2024年度から始めました。") == []
