@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.ask_support import asked
 from bot.asks import LIST_LEAD, Asks, detect_asks, types_in
+from bot.note_self_reference import asks_about_the_source, speaks_about_the_note
 from bot.query import QueryAnalysis
 from bot.sentence_scorer import SentenceScorer
 from bot.retriever import ScoredChunk
@@ -95,9 +96,12 @@ class ExtractiveAnswerer:
         several = len(analysis.products) > 1 or len(analysis.countries) > 1
         asks = detect_asks(analysis.normalized)
         candidates: list[tuple[Unit, ScoredChunk, set[str]]] = []
+        about_source = asks_about_the_source(analysis.normalized)
         for hit in hits[: s.chunks_considered + (2 if several or asks.several else 0)]:
             for unit in answer_units(hit.chunk.text):
                 if "●" in unit.text:  # a figure the draft has not filled in yet is no answer
+                    continue
+                if not about_source and speaks_about_the_note(unit.text):  # 「出典は、…」 is about the note
                     continue
                 candidates.append((unit, hit, set(self.tokenize(unit.text))))
         if not candidates:

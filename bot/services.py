@@ -120,9 +120,10 @@ def _read_data_files() -> None:
     from bot.ask_support import _scope_patterns
     from bot.followup import aspect_words
     from bot.names import general_names
+    from bot.note_self_reference import self_reference_words
     from bot.query import load_glossary
 
-    for read in (load_glossary, general_names, aspect_words, _scope_patterns, _words):
+    for read in (load_glossary, general_names, aspect_words, _scope_patterns, _words, self_reference_words):
         read()
 
 

@@ -34,6 +34,16 @@ def test_unfilled_placeholders_are_never_an_answer():
     assert ExtractiveAnswerer(tokenize).select(analyze("2027年の輸出総額の目標は？"), hits) == []
 
 
+def test_a_sentence_about_the_note_itself_is_quoted_only_when_the_source_is_asked():
+    about = "出典は、県の輸出促進戦略（2024年8月時点）に載っている取組例です。"
+    hits = [ScoredChunk(_chunk("a", f"仙台牛はイタリアの飲食店で提供されました。{about}"), 0.03)]
+    answerer = ExtractiveAnswerer(tokenize)
+    texts = [e.text for e in answerer.select(analyze("仙台牛の取組例は？"), hits)]
+    assert texts and about not in texts
+    assert about in [e.text for e in answerer.select(analyze("仙台牛の取組例の出典は？"), hits)]
+    assert about in [e.text for e in answerer.select(analyze("What is the source of the beef case?"), hits)]
+
+
 def test_near_duplicates_are_dropped():
     same = "2023年度の仙台牛の輸出量は約46トンで前年度比126.2%でした。"
     hits = [ScoredChunk(_chunk("a", same), 0.03), ScoredChunk(_chunk("b", "戦略では、" + same), 0.02)]

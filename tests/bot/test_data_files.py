@@ -36,6 +36,9 @@ def test_the_bundled_word_lists_are_well_formed():
     assert read_word_lists(ASPECTS_PATH, required=("aspect_words",))["aspect_words"]
     assert all(read_word_lists(GENERAL_NAMES_PATH, required=("countries", "foods")).values())
     assert len(read_word_lists(GLOSSARY_PATH)) > 50
+    from bot.note_self_reference import WORDS_PATH
+
+    assert all(read_word_lists(WORDS_PATH, required=("leads", "asked_by")).values())
 
 
 def test_an_empty_scope_list_and_a_missing_answer_check_key_are_named(tmp_path):
