@@ -210,12 +210,13 @@ FIGURE_TYPES = ("amount", "count", "quantity", "rate", "rank")
 
 def figures_in(text: str) -> list[str]:
     """The figures a text gives (a number with the unit of an amount, count, quantity, rate or rank), in order."""
-    found = sorted((m.start(), m.end()) for name, _asks, has in _ASKED_TYPES if name in FIGURE_TYPES
-                   for m in has.finditer(text) if any(ch.isdigit() for ch in m.group(0)))
+    # by start, the longer of two matches starting at one place first
+    found = sorted(((m.start(), m.end()) for name, _asks, has in _ASKED_TYPES if name in FIGURE_TYPES
+                    for m in has.finditer(text) if any(ch.isdigit() for ch in m.group(0))), key=lambda m: (m[0], -m[1]))
     figures: list[str] = []
     end = -1
     for start, stop in found:
-        if start >= end:  # the first, longest-starting match of overlapping ones
+        if start >= end:  # a match inside one already taken is not another figure
             figures.append(text[start:stop].strip())
             end = stop
     return figures

@@ -31,13 +31,12 @@ def test_a_well_formed_file_reads_as_lists_of_words(tmp_path):
 def test_the_bundled_word_lists_are_well_formed():
     from bot.followup import ASPECTS_PATH
     from bot.names import GENERAL_NAMES_PATH
+    from bot.note_self_reference import WORDS_PATH
     from bot.query import GLOSSARY_PATH
 
     assert read_word_lists(ASPECTS_PATH, required=("aspect_words",))["aspect_words"]
     assert all(read_word_lists(GENERAL_NAMES_PATH, required=("countries", "foods")).values())
     assert len(read_word_lists(GLOSSARY_PATH)) > 50
-    from bot.note_self_reference import WORDS_PATH
-
     assert all(read_word_lists(WORDS_PATH, required=("leads", "asked_by")).values())
 
 
