@@ -201,15 +201,24 @@ class ExtractiveAnswerer:
                 out.append(ev)
                 used += len(ev.text)
 
+        def items_of(lead: Evidence) -> list[Evidence]:
+            chunk_id = lead.hit.chunk.chunk_id
+            return sorted((e for (cid, _), e in by_place.items() if cid == chunk_id and e.lead == lead.position),
+                          key=lambda e: e.position)
+
         for ev in picked:
-            chunk_id = ev.hit.chunk.chunk_id
-            if ev.lead is not None:
-                add(by_place.get((chunk_id, ev.lead)))
+            lead = by_place.get((ev.hit.chunk.chunk_id, ev.lead)) if ev.lead is not None else None
+            add(lead)
             if ev.is_item:
+                # two items of one list picked: the list is the answer, so its lead brings the rest in order
+                if lead is not None and sum(p.lead == ev.lead and p.hit is ev.hit for p in picked) >= 2 \
+                        and (wants_list or LIST_LEAD.search(lead.text)):
+                    for item in items_of(lead):
+                        add(item)
                 continue
-            items = [e for (cid, _), e in by_place.items() if cid == chunk_id and e.lead == ev.position]
+            items = items_of(ev)
             if items and (wants_list or LIST_LEAD.search(ev.text)):
-                for item in sorted(items, key=lambda e: e.position):
+                for item in items:
                     add(item)
         return out
 

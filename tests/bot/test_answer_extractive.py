@@ -72,6 +72,15 @@ def test_a_lead_that_introduces_a_list_brings_its_items():
     assert "牛肉" in text and "日本酒" in text and "いちご" in text
 
 
+def test_two_items_of_one_list_bring_the_whole_list_in_order():
+    # the items hold the asked words, the lead does not: the picker takes three items, the list brings the fourth
+    items = [f"- 県の輸出の方針{n}は「{name}」です。" for n, name in
+             enumerate(["事業者を増やす", "品目を増やす", "仕組みを築く", "連携を深める"], start=1)]
+    text = _answer("県の輸出の方針は？", "\n".join(["戦略は次の4つを掲げています。", *items]))
+    positions = [text.find(name) for name in ["掲げています", "事業者を増やす", "品目を増やす", "仕組みを築く", "連携を深める"]]
+    assert -1 not in positions and positions == sorted(positions)
+
+
 def test_a_table_row_comes_with_its_header():
     text = _answer("香港の規制は？", "輸出先ごとの状況です。\n| 国・地域 | 規制 |\n|---|---|\n| 香港 | 停止中 |\n| 台湾 | 可能 |")
     assert "国・地域、規制" in text and "香港、停止中" in text
