@@ -42,7 +42,7 @@ ACCEPTED = Verdict(True)
 
 
 @dataclass(frozen=True)
-class _Words:
+class AnswerCheckWords:
     yes_leads: tuple[str, ...]
     no_leads: tuple[str, ...]
     negative_status: tuple[str, ...]
@@ -50,10 +50,10 @@ class _Words:
 
 
 @lru_cache(maxsize=1)
-def _words(path: Path = WORDS_PATH) -> _Words:
+def answer_check_words(path: Path = WORDS_PATH) -> AnswerCheckWords:
     keys = ("yes_leads", "no_leads", "negative_status", "positive_status")
     raw = read_word_lists(path, required=keys)
-    return _Words(*(tuple(raw[k]) for k in keys))
+    return AnswerCheckWords(*(tuple(raw[k]) for k in keys))
 
 
 def _squash(text: str) -> str:
@@ -75,7 +75,7 @@ def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
 
 def answer_polarity(text: str) -> str | None:
     """'yes' / 'no' when the answer leads with one, else None."""
-    words = _words()
+    words = answer_check_words()
     first = _squash(_BULLET.sub("", text.strip()))[:12]
     if any(first.startswith(w) for w in words.no_leads):
         return "no"
@@ -85,7 +85,7 @@ def answer_polarity(text: str) -> str | None:
 
 
 def status_polarity(sentence: str) -> str | None:
-    words = _words()
+    words = answer_check_words()
     if any(w in sentence for w in words.negative_status):
         return "no"
     if any(w in sentence for w in words.positive_status):

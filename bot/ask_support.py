@@ -76,7 +76,7 @@ _SCOPED_TYPES = FIGURE_TYPES
 
 
 @lru_cache(maxsize=1)
-def _scope_patterns(path: Path = SCOPE_WORDS_PATH) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def scope_patterns(path: Path = SCOPE_WORDS_PATH) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(national, prefectural) word patterns; a prefecture's name counts as prefectural."""
     keys = ("national", "prefectural", "prefectures")
     raw = read_word_lists(path, required=keys)
@@ -105,7 +105,7 @@ def _scope_patterns(path: Path = SCOPE_WORDS_PATH) -> tuple[re.Pattern[str], re.
 
 def _prefectural_only(text: str) -> str | None:
     """How a text that speaks of a prefecture and not of the nation names it (「宮城県」「県」), else None."""
-    national, prefectural = _scope_patterns()
+    national, prefectural = scope_patterns()
     text = unicodedata.normalize("NFKC", text)
     found = prefectural.search(text)
     if found is None or national.search(text):
@@ -118,7 +118,7 @@ def _prefectural_only(text: str) -> str | None:
 
 
 def _national_only(text: str) -> bool:
-    national, prefectural = _scope_patterns()
+    national, prefectural = scope_patterns()
     text = unicodedata.normalize("NFKC", text)
     return bool(national.search(text)) and not prefectural.search(text)
 

@@ -13,15 +13,15 @@ WORDS_PATH = Path(__file__).parent / "data" / "note_self_reference.yaml"
 
 
 @dataclass(frozen=True)
-class _Words:
+class SelfReferenceWords:
     leads: tuple[str, ...]
     asked_by: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
-def self_reference_words(path: Path = WORDS_PATH) -> _Words:
+def self_reference_words(path: Path = WORDS_PATH) -> SelfReferenceWords:
     raw = read_word_lists(path, required=("leads", "asked_by"))
-    return _Words(tuple(_fold(w) for w in raw["leads"]), tuple(_fold(w) for w in raw["asked_by"]))
+    return SelfReferenceWords(tuple(_fold(w) for w in raw["leads"]), tuple(_fold(w) for w in raw["asked_by"]))
 
 
 def _fold(text: str) -> str:

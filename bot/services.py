@@ -116,14 +116,14 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
 def _read_data_files() -> None:
     """Read the word lists of bot/data/ now, so a malformed one stops start-up with a DataFileError naming it
     instead of failing the first question that needs it."""
-    from bot.answer_check import _words
-    from bot.ask_support import _scope_patterns
+    from bot.answer_check import answer_check_words
+    from bot.ask_support import scope_patterns
     from bot.followup import aspect_words
     from bot.names import general_names
     from bot.note_self_reference import self_reference_words
     from bot.query import load_glossary
 
-    for read in (load_glossary, general_names, aspect_words, _scope_patterns, _words, self_reference_words):
+    for read in (load_glossary, general_names, aspect_words, scope_patterns, answer_check_words, self_reference_words):
         read()
 
 

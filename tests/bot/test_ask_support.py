@@ -128,13 +128,13 @@ def test_a_prefecture_s_figure_is_not_the_nation_s(small_services):
 
 
 def test_a_malformed_scope_file_is_an_error_naming_it(tmp_path):
-    from bot.ask_support import _scope_patterns
+    from bot.ask_support import scope_patterns
 
     bad = tmp_path / "scope.yaml"
     for text in ("", "national: 国全体\nprefectural: [県内]\nprefectures: [宮城]\n", "- 国全体\n"):
         bad.write_text(text, encoding="utf-8")
         with pytest.raises(ValueError, match="scope.yaml"):
-            _scope_patterns.__wrapped__(bad)
+            scope_patterns.__wrapped__(bad)
 
 
 def test_the_chain_answers_a_near_miss_partially_and_says_what_is_missing(small_services):

@@ -41,18 +41,18 @@ def test_the_bundled_word_lists_are_well_formed():
 
 
 def test_an_empty_scope_list_and_a_missing_answer_check_key_are_named(tmp_path):
-    from bot.answer_check import _words
-    from bot.ask_support import _scope_patterns
+    from bot.answer_check import answer_check_words
+    from bot.ask_support import scope_patterns
 
     scope = tmp_path / "scope_words.yaml"
     scope.write_text("national: [国]\nprefectural: []\nprefectures: [宮城県]\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="prefectural"):
-        _scope_patterns.__wrapped__(scope)
+        scope_patterns.__wrapped__(scope)
     check = tmp_path / "answer_check_ja.yaml"
     check.write_text("yes_leads: [はい]\nno_leads: [いいえ]\nnegative_status: [不可]\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="positive_status"):
-        _words.__wrapped__(check)
-    assert _scope_patterns() and _words().yes_leads  # the bundled files read
+        answer_check_words.__wrapped__(check)
+    assert scope_patterns() and answer_check_words().yes_leads  # the bundled files read
 
 
 def test_a_malformed_data_file_stops_start_up(small_index_dir, tmp_path, monkeypatch):
