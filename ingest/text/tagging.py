@@ -42,6 +42,7 @@ class _Form:
     countries: tuple[str, ...]
     latin: bool
     katakana: bool
+    acronym: bool = False  # US, EU, HK: a two-capital acronym matches in capitals only ("tell us" is no country)
 
 
 def _is_katakana(ch: str) -> bool:
@@ -72,7 +73,7 @@ def _forms(path: Path | None = None) -> tuple[_Form, ...]:
 
     def add(surface: str, products=(), countries=()):
         key = nfkc(surface).strip()
-        if key.isascii():
+        if key.isascii() and not _is_acronym(key):
             key = key.lower()
         if not key:
             return
@@ -91,8 +92,8 @@ def _forms(path: Path | None = None) -> tuple[_Form, ...]:
     for surface, (products, countries) in merged.items():
         if surface in compounds:
             continue
-        result.append(_Form(surface, tuple(products), tuple(countries), surface.isascii(),
-                            all(_is_katakana(c) for c in surface)))
+        result.append(_Form(surface.lower() if surface.isascii() else surface, tuple(products), tuple(countries),
+                            surface.isascii(), all(_is_katakana(c) for c in surface), _is_acronym(surface)))
     for surface, (compound_products, compound_countries) in compounds.items():
         result.append(_Form(surface, compound_products, compound_countries, False, False))
     # longest first, so 米国 (USA) wins over 米 (rice) and fishery products over fish
@@ -108,10 +109,14 @@ def _by_first_char(path: Path | None = None) -> dict[str, list[_Form]]:
     return by_first
 
 
+def _is_acronym(surface: str) -> bool:
+    return surface.isascii() and surface.isalpha() and surface.isupper() and len(surface) == 2
+
+
 def _matches_at(text: str, lowered: str, i: int, form: _Form) -> bool:
     end = i + len(form.surface)
     if form.latin:
-        if lowered[i:end] != form.surface:
+        if lowered[i:end] != form.surface or form.acronym and text[i:end] != form.surface.upper():
             return False
         before = text[i - 1] if i > 0 else " "
         after = text[end] if end < len(text) else " "

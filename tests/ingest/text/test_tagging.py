@@ -53,6 +53,12 @@ def test_latin_forms_are_case_insensitive_with_word_boundaries():
     assert find_countries("THAIFEX に出展") == ("タイ",)
 
 
+def test_a_two_capital_form_matches_in_capitals_only():
+    assert find_countries("Can I export sake to the US?") == ("アメリカ",)
+    assert find_countries("Could you tell us about rice?") == ()
+    assert find_countries("EU rules, then the eu") == ("EU",)
+
+
 def test_full_width_text_is_normalized_before_matching():
     assert find_countries("ＵＳＡ向け") == ("アメリカ",)
     assert find_products("ＳＡＫＥ") == ("日本酒",)
