@@ -16,7 +16,8 @@ from ingest import find_countries, find_products, load_vocabulary
 ASPECTS_PATH = Path(__file__).parent / "data" / "followup.yaml"
 
 # Grammar that points back to an earlier turn: openers (じゃあ…, and …), demonstratives, 「前の…」「逆に」.
-_DEMONSTRATIVE = r"(それ|その|これ|この|そちら|\bit\b|\bthat\b|\bthose\b)"
+# not それぞれ (each), nor the こ of どこの/どこ (where): they point at nothing said
+_DEMONSTRATIVE = r"(それ(?!ぞれ)|その|(?<!ど)これ|(?<!ど)この|そちら|\bit\b|\bthat\b|\bthose\b)"
 _ANAPHORA = re.compile(
     r"^(じゃあ|じゃ|では|で、|それでは|それなら|なら|あと|ちなみに|逆に|ほかに|他に|and\b|also\b|what about|how about)"
     rf"|{_DEMONSTRATIVE}|(同じ|前の|\binstead\b|\bthen\b)",

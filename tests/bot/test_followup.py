@@ -157,6 +157,14 @@ def test_それぞれ_and_そこで_do_not_point_back_and_english_it_is_no_demon
     assert stands_alone("日本酒と米それぞれの輸出額の目標は？")
 
 
+def test_どこの_is_a_question_word_not_a_demonstrative():
+    # 「どこの」 holds 「この」: the product and its own predicate stand alone after any earlier topic
+    conversation = [Turn(role="user", text="輸出を始めるのにどんな支援がありますか"),
+                    Turn(role="assistant", text="県は、協議会やジェトロと組んで、輸出を始める事業者を支援します。[1]")]
+    assert not is_follow_up("仙台牛はどこの国に輸出されてる？", conversation)
+    assert is_follow_up("この支援は誰が受けられる？", conversation)
+
+
 def test_only_a_follow_up_is_read_with_the_previous_exchange():
     conversation = [Turn(role="user", text="日本酒の輸出、今どうなってる？"), Turn(role="assistant", text="輸出額は伸びています。"),
                     Turn(role="user", text="さつまいもの輸出目標は？"), Turn(role="assistant", text="2025年に28億円です。")]
