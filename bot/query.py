@@ -43,8 +43,9 @@ _ASKS_RULES = re.compile(r"(規制|ルール|決まり|何が必要|何がいる
                          re.I)
 _EXPORT_INTENT = re.compile(r"(輸出|海外に|海外で|海外へ|出したい|売りたい|\bexport(ing)?\b)", re.I)
 # The thing to be exported, when the vocabulary does not know it: the noun phrase before を/って/は + export words.
+# what is to be exported, after the owner's words (「うちの蔵の大吟醸を…」 is about 大吟醸)
 _PRODUCT_PHRASE = re.compile(
-    r"^(?:宮城県?の|県産の?)?(?P<p>[^\s、。,.!?？！をはがで]{1,15}?)(?:を|って|は)(?:海外|輸出|外国|売|出)")
+    r"^(?:(?:うち|弊社|当社|自社|私|わたし|僕)の(?:[^\s、。のをはがで]{1,6}の)?)?(?:宮城県?の|県産の?)?(?P<p>[^\s、。,.!?？！をはがで]{1,15}?)(?:を|って|は)(?:海外|輸出|外国|売|出)")
 _PRODUCT_PHRASE_EN = re.compile(r"\bexport (?:miyagi )?(?P<p>[a-z][a-z ]{1,25}?)(?: made\b| from\b| to\b|[?.]|$)", re.I)
 _PROCEDURE_WORDS = ("手続", "申請", "どうすれば", "方法", "流れ", "how to", "how do", "procedure", "steps")
 _CASE_WORDS = ("事例", "取組例", "実績", "成功", "ケース", "case", "example")

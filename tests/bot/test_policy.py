@@ -91,6 +91,12 @@ def test_a_product_no_rule_note_covers_asks_back_and_points_to_the_authorities(s
         assert authority in answer.text
 
 
+def test_the_no_rules_note_names_the_product_without_the_owner_s_words(small_services):
+    answer = small_services.chain.ask("うちの蔵の干ししいたけを海外で売りたいんですが、規制はありますか？")
+    assert answer.mode == "clarify" and "干ししいたけの輸出規制" in answer.text
+    assert "うち" not in answer.text
+
+
 def test_a_policy_without_a_fitted_model_answers_rather_than_guessing_a_threshold(small_services, tmp_path):
     chain = small_services.chain
     settings = replace(chain.settings.abstention, model_path=tmp_path / "absent.json")
