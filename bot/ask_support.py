@@ -35,7 +35,7 @@ _COUNTERS = "件|社|人|名|軒|品目|商品|か国|カ国|ヶ国|事例|団�
 _FIGURE = re.compile(rf"(?<![\d.,])(\d[\d,.]*\s*(?:兆|億|万|千)?\s*(?:円|トン|t|kg|パック|個|本|箱|%|割|倍|{_COUNTERS}))")
 # the pins a neighbouring unit can hold for another topic (a year, a month, a figure); names are checked as they are
 _NUMERIC_PINS = ("year", "month", "figure")
-TYPE_LABELS = {"amount": "金額", "count": "件数", "quantity": "数量", "date": "時期", "rate": "割合", "rank": "順位", "person": "お名前",
+TYPE_LABELS = {"amount": "金額", "count": "件数", "quantity": "数量", "day": "日付", "date": "時期", "rate": "割合", "rank": "順位", "person": "お名前",
                "organisation": "企業名", "contact": "連絡先"}
 
 

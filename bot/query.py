@@ -193,6 +193,9 @@ _ASKED_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
      re.compile(rf"\d[\d,.]*\s*[百千万億]*\s*(?:{_QUANTITY_UNITS})", re.I)),
     ("count", re.compile(r"(何件|何社|何人|何軒|何品目|何商品|何か国|何カ国|何事例|何団体|何店|何か所|何回|いくつ|how many)", re.I),
      re.compile(r"\d[\d,.]*\s*(件|社|人|名|軒|品目|品|商品|か国|カ国|国・地域|事例|団体|産地|店|つ|か所|カ所|蔵|場|回|種類|以上|余り)")),
+    # a day asked (「何月何日」「開催日」) is not answered by a year or a month alone
+    ("day", re.compile(r"(何日(?!間)|日付|日にち|開催日|what date|which day|on what day)", re.I),
+     re.compile(r"(?<!\d)\d{1,2}\s*日(?!本|間)|\d{1,2}/\d{1,2}")),
     ("date", re.compile(r"(いつ|何年|何月|時期|when\b|what year)", re.I),
      re.compile(r"(\d{4}|令和|平成)\s*(年|年度)|\d{1,2}月")),
     ("rank", re.compile(r"(何位|何番目|順位|what rank)", re.I), re.compile(r"\d+\s*位|首位|トップ")),
@@ -224,7 +227,7 @@ def figures_in(text: str) -> list[str]:
 
 
 def asked_type(question: str) -> str | None:
-    """The kind of value asked for: "rate", "amount", "count", "quantity", "date", "rank", "person",
+    """The kind of value asked for: "rate", "amount", "count", "quantity", "day", "date", "rank", "person",
     "organisation", "contact", or None."""
     for name, asks, _has in _ASKED_TYPES:
         if asks.search(question):

@@ -88,3 +88,12 @@ def test_figures_in_gives_the_numbers_with_a_figure_unit_in_order_and_not_years(
     text = "2023年の輸出額は約15億円で、前年比12%増、46トン、5軒の生産者、第2位。首位はトップの国。"
     assert figures_in(text) == ["15億円", "12%", "46トン", "5軒", "2位"]
     assert figures_in("2024年度から始めました。") == []
+
+
+def test_a_day_asked_is_not_answered_by_a_year_or_a_month():
+    from bot.query import asked_type, asked_type_missing
+
+    assert asked_type("見本市は2024年の何月何日から？") == "day" and asked_type("何日間かかる？") is None
+    assert asked_type_missing("開催日は？", ["見本市は2024年5月に開かれました。"]) == "day"
+    assert asked_type_missing("開催日は？", ["見本市は2024年5月22日に開かれました。"]) is None
+    assert asked_type_missing("開催日は？", ["日本で開かれました。"]) == "day"
