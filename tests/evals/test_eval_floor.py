@@ -8,25 +8,24 @@ from evals.runner import chain_answer_fn, load_dataset, run_items
 
 TEST = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "test.jsonl"
 
-# measured 2026-12-03 (fifth session, at the head that follow-up context retrieval, the answerability refit and
-# the quantity type landed in), on the 342-item test split (118 test- + 61 b11- + 38 b12- + 48 b13- +
-# 43 b14- + 34 b15- items):
+# measured 2026-12-04 (seventh session, after the answerability refit on dev 395), on the 377-item test split
+# (118 test- + 61 b11- + 38 b12- + 48 b13- + 43 b14- + 34 b15- + 35 b16- items):
 #   python -m ingest knowledge ../shared/corpus --index var/eval-index
 #   python -m evals run --dataset evals/datasets/test.jsonl --index var/eval-index --results-out var/eval/test-results.jsonl \
 #       --report-out var/eval/test --baselines naive --naive-files knowledge ../shared/corpus
 # (docs/evaluation.md). Each floor sits a little under the measured value (in the comment).
 FLOORS = {
-    "hit@5": 0.85,  # 0.873
-    "hit@1": 0.57,  # 0.598
-    "all_facts": 0.72,  # 0.741
-    "fact_recall": 0.74,  # 0.766
+    "hit@5": 0.84,  # 0.865
+    "hit@1": 0.56,  # 0.590
+    "all_facts": 0.70,  # 0.729
+    "fact_recall": 0.73,  # 0.760
     "citation_correct": 0.97,  # 1.0
-    "abstain_or_partial_recall": 0.64,  # 0.672
-    "clarify_recall": 0.82,  # 0.875
-    "switch_as_asked": 0.74,  # 0.765
-    "followup_resolved": 0.70,  # 0.730
+    "abstain_or_partial_recall": 0.62,  # 0.649
+    "clarify_recall": 0.80,  # 0.852
+    "switch_as_asked": 0.70,  # 0.725
+    "followup_resolved": 0.71,  # 0.738
 }
-CEILINGS = {"false_abstention": 0.05, "partial_share_answerable": 0.06}  # measured 0.036, 0.044
+CEILINGS = {"false_abstention": 0.04, "partial_share_answerable": 0.06}  # measured 0.018, 0.048
 
 
 @pytest.fixture(scope="module")
